@@ -1,0 +1,141 @@
+"""Composition root: builds the pieces from validated settings and runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.config import BotConfig, Environment
+from bot.feeds.fetch import Fetcher, FetchLimits
+from bot.feeds.schedule import PollPolicy
+from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary
+from bot.pipeline import poll_cycle, utc_now
+from bot.store import Store
+
+log = logging.getLogger("bot")
+
+
+def feed_specs(config: BotConfig) -> list[FeedSpec]:
+    return [
+        FeedSpec(
+            name=f.name,
+            url=f.url,
+            interval=f.interval,
+            full_text=f.full_text,
+            tags=tuple(f.tags),
+            language=f.language,
+            enabled=f.enabled,
+        )
+        for f in config.feeds
+    ]
+
+
+def poll_policy(config: BotConfig) -> PollPolicy:
+    s = config.settings
+    return PollPolicy(
+        poll_interval=s.poll_interval, max_backoff=s.max_backoff, gone_retry=s.gone_retry
+    )
+
+
+def fetch_limits(config: BotConfig) -> FetchLimits:
+    s = config.settings
+    return FetchLimits(
+        max_concurrency=s.max_concurrency,
+        per_host=s.per_host_concurrency,
+        connect_timeout=s.connect_timeout,
+        read_timeout=s.read_timeout,
+        max_bytes=s.max_feed_bytes,
+        max_redirects=s.max_redirects,
+    )
+
+
+@dataclass
+class App:
+    env: Environment
+    config: BotConfig
+    store: Store
+    cycle_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def open(cls, env: Environment, config: BotConfig) -> App:
+        """Open the store, migrate it and bring its feed list in line with feeds.yaml."""
+        store = Store.open(env.database_url)
+        store.sync_feeds(feed_specs(config), utc_now())
+        return cls(env, config, store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def select_feeds(self, *, all_feeds: bool = False, name: str | None = None) -> list[FeedState]:
+        """Due feeds by default; every enabled feed with all_feeds; one feed by name."""
+        if name is not None:
+            return [f for f in self.store.feed_states() if f.name.casefold() == name.casefold()]
+        if all_feeds:
+            return [f for f in self.store.feed_states() if f.enabled]
+        return self.store.feed_states(due_at=utc_now())
+
+    async def poll(
+        self,
+        feeds: list[FeedState],
+        on_feed_done: Callable[[FeedOutcome], None] | None = None,
+    ) -> PollSummary:
+        async with Fetcher(fetch_limits(self.config)) as fetcher:
+            return await poll_cycle(
+                feeds, fetcher, self.store, poll_policy(self.config), on_feed_done=on_feed_done
+            )
+
+    def tick_seconds(self) -> float:
+        """How often the service looks for due feeds: the shortest interval configured."""
+        intervals = [f.interval for f in self.config.feeds if f.interval]
+        return min([self.config.settings.poll_interval, *intervals])
+
+    async def serve(self, stop: asyncio.Event | None = None) -> None:
+        """The service: poll on schedule until SIGTERM/SIGINT (or `stop`) asks it to end."""
+        from bot.scheduler import build_scheduler  # APScheduler is only needed here
+
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # Outside the main thread (tests) there are no signals: the caller sets `stop`.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        if not self.env.telegram_token:
+            log.warning(
+                "TELEGRAM_BOT_TOKEN is not set: digests will be printed to the console "
+                "until a token is set"
+            )
+        scheduler = build_scheduler(self, self.config.settings.timezone)
+        scheduler.start()
+        log.info(
+            "bot running: %d feeds, looking for due feeds every %ds; Ctrl-C to stop",
+            len(self.config.feeds),
+            self.tick_seconds(),
+        )
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping: letting the running poll finish")
+            scheduler.shutdown(wait=False)
+            try:  # a running cycle commits feed by feed; let it finish within a minute
+                async with asyncio.timeout(60), self.cycle_lock:
+                    pass
+            except TimeoutError:
+                log.warning("the running poll did not finish in 60s; stopping anyway")
+            log.info("stopped")
+
+    async def poll_due(self) -> PollSummary:
+        """The scheduled job: one cycle over the due feeds."""
+        async with self.cycle_lock:
+            feeds = self.select_feeds()
+            summary = await self.poll(feeds)
+        if feeds:
+            d = summary.as_dict()
+            log.info(
+                "poll cycle: %d feeds, %d ok, %d not modified, %d failed, %d new, %.1fs",
+                d["feeds"], d["ok"], d["not_modified"], d["failed"], d["new"], d["seconds"],
+            )  # fmt: skip
+        return summary

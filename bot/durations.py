@@ -1,0 +1,47 @@
+"""Human durations and sizes in config and on the command line: "15m", "6h", "10MB"."""
+
+from __future__ import annotations
+
+import re
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
+_BYTES = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
+
+
+def parse_duration(value: str | int | float) -> float:
+    """Seconds from 90, "90s", "15m", "6h", "2d", "1w"; ValueError on anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"not a duration: {value!r} (examples: 30s, 15m, 6h, 2d)")
+        seconds = float(match[1]) * _SECONDS[(match[2] or "s").lower()]
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive, got {value!r}")
+    return seconds
+
+
+def parse_size(value: str | int) -> int:
+    """Bytes from 1048576, "512KB", "10MB"; ValueError on anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    else:
+        match = _SIZE.match(str(value))
+        if not match:
+            raise ValueError(f"not a size: {value!r} (examples: 512KB, 10MB)")
+        size = int(float(match[1]) * _BYTES[(match[2] or "b").lower()])
+    if size <= 0:
+        raise ValueError(f"size must be positive, got {value!r}")
+    return size
+
+
+def format_duration(seconds: float) -> str:
+    """The short form a person reads: 45s, 12m, 3h, 2d."""
+    seconds = round(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if (seconds >= size and seconds % size == 0) or seconds >= size * 2:
+            return f"{round(seconds / size)}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,1 @@
+"""Getting articles out of feeds: fetch (I/O), parse and normalize (pure)."""

@@ -1,0 +1,244 @@
+"""HTTP for feeds: one shared httpx client, polite limits, conditional GET, hard size caps.
+
+The body is read raw and decompressed here, in bounded steps, so that a gzip bomb is
+stopped at the size cap instead of being inflated in memory first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot import USER_AGENT
+from bot.durations import format_duration
+from bot.errors import FetchError
+
+CHUNK = 64 * 1024
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+# Bodies of these types are never feeds; refusing them early saves reading them.
+NOT_FEED_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
+PERMANENT_REDIRECTS = (301, 308)
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    max_concurrency: int = 20
+    per_host: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A successful answer: 200 with a body, or 304 Not Modified (empty body)."""
+
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str = ""
+    moved_to: str | None = None  # set when every redirect hop was permanent (301/308)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class Fetcher:
+    """Fetches feed URLs within global and per-host concurrency limits."""
+
+    def __init__(self, limits: FetchLimits = FetchLimits(), transport=None):
+        self.limits = limits
+        self._global = asyncio.Semaphore(limits.max_concurrency)
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(limits.per_host)
+        )
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=True,
+            max_redirects=limits.max_redirects,
+            timeout=httpx.Timeout(
+                connect=limits.connect_timeout,
+                read=limits.read_timeout,
+                write=limits.read_timeout,
+                pool=None,
+            ),
+            limits=httpx.Limits(
+                max_connections=limits.max_concurrency,
+                max_keepalive_connections=limits.max_concurrency,
+            ),
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": FEED_ACCEPT,
+                "Accept-Encoding": "gzip, deflate",
+            },
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET url conditionally; FetchError says why when there is no usable answer."""
+        host = (urlsplit(url).hostname or "").lower()
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        # A whole-request deadline: read timeouts reset on every chunk, a slow drip would not.
+        deadline = self.limits.connect_timeout + 2 * self.limits.read_timeout
+        async with self._hosts[host], self._global:
+            try:
+                async with asyncio.timeout(deadline):
+                    return await self._get(url, headers)
+            except TimeoutError:
+                raise FetchError(
+                    f"gave up after {format_duration(deadline)} (server too slow)"
+                ) from None
+            except httpx.ConnectTimeout:
+                raise FetchError(
+                    f"connect timed out after {format_duration(self.limits.connect_timeout)}"
+                ) from None
+            except httpx.TimeoutException:
+                raise FetchError(
+                    f"read timed out after {format_duration(self.limits.read_timeout)}"
+                ) from None
+            except httpx.TooManyRedirects:
+                raise FetchError(
+                    f"more than {self.limits.max_redirects} redirects (a redirect loop?)"
+                ) from None
+            except httpx.ConnectError as exc:
+                raise FetchError(f"cannot connect: {exc or type(exc).__name__}") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{type(exc).__name__}: {exc}") from None
+
+    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            moved_to = _permanent_target(response)
+            if status == 304:
+                return FetchResult(304, final_url=str(response.url), moved_to=moved_to)
+            if status >= 400 or status < 200 or status in (204, 205):
+                raise _status_error(response)
+            content_type = response.headers.get("content-type")
+            if content_type and content_type.lower().startswith(NOT_FEED_TYPES):
+                raise FetchError(f"not a feed: the server sent {content_type.split(';')[0]}")
+            body = await _read_capped(response, self.limits.max_bytes)
+            return FetchResult(
+                status=status,
+                body=body,
+                content_type=content_type,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                final_url=str(response.url),
+                moved_to=moved_to,
+            )
+
+
+def _permanent_target(response: httpx.Response) -> str | None:
+    """The final URL when every hop was a permanent redirect; None otherwise."""
+    if response.history and all(r.status_code in PERMANENT_REDIRECTS for r in response.history):
+        return str(response.url)
+    return None
+
+
+def _status_error(response: httpx.Response) -> FetchError:
+    status = response.status_code
+    reason = response.reason_phrase or ""
+    retry_after = None
+    if status in (429, 503):
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+    message = f"HTTP {status} {reason}".strip()
+    if status == 410:
+        message += " (the feed was removed)"
+    if retry_after is not None:
+        message += f"; server asks to wait {format_duration(retry_after)}"
+    return FetchError(message, status=status, retry_after=retry_after)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds (delta-seconds or HTTP date), capped at a day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """Read and decompress the body, never holding more than max_bytes of either form."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(f"too large: {int(declared)} bytes declared, the limit is {max_bytes}")
+    decoder = _decoder(response.headers.get("content-encoding", ""))
+    out = bytearray()
+    received = 0
+    async for chunk in response.aiter_raw(CHUNK):
+        received += len(chunk)
+        if received > max_bytes:
+            raise FetchError(f"too large: more than {max_bytes} bytes")
+        out += decoder(chunk, max_bytes - len(out))
+    out += decoder(b"", max_bytes - len(out))
+    return bytes(out)
+
+
+def _decoder(encoding: str):
+    """A function (chunk, room) → decoded bytes that refuses to produce more than room."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return lambda chunk, room: _check_room(chunk, room)
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # 47: gzip or zlib header, detected; raw deflate (a common server bug) falls back below.
+        state = {"d": zlib.decompressobj(47), "raw_tried": False}
+
+        def decode(chunk: bytes, room: int) -> bytes:
+            try:
+                data = state["d"].decompress(chunk, room + 1)
+            except zlib.error:
+                if encoding != "deflate" or state["raw_tried"]:
+                    raise FetchError(f"corrupt {encoding} body") from None
+                state["d"], state["raw_tried"] = zlib.decompressobj(-15), True
+                data = state["d"].decompress(chunk, room + 1)
+            if len(data) > room or state["d"].unconsumed_tail:
+                raise FetchError("too large: the body expands past the size limit")
+            return data
+
+        return decode
+    raise FetchError(f"unsupported Content-Encoding {encoding!r}")
+
+
+def _check_room(chunk: bytes, room: int) -> bytes:
+    if len(chunk) > room:
+        raise FetchError("too large: the body is past the size limit")
+    return chunk

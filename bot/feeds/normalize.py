@@ -1,0 +1,162 @@
+"""RawEntry → Article: plain text, canonical URL, UTC time, language, dedup keys.
+
+Pure: the clock (`fetched_at`) and the feed's facts come in as arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bot.feeds.language import detect_language, primary_subtag
+from bot.model import Article, RawEntry
+
+MAX_TITLE = 1_000
+MAX_SUMMARY = 20_000
+MAX_CONTENT = 200_000
+MAX_ENTRY_ID = 512
+
+# Query parameters that only track the reader; removing them never changes the page.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid",
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "smid",
+        "twclid", "ttclid", "li_fat_id", "_ga", "_gl", "ncid", "sr_share",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_", "__twitter", "pk_", "mtm_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_INVISIBLE_BLOCKS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^<>]*>")
+_BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|section|article)\b[^<>]*>", re.I)
+_SPACE = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters.
+
+    Returns None for anything that is not an absolute http(s) URL.
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith(TRACKING_PREFIXES)
+    ]
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+
+
+def site_of(url: str | None) -> str | None:
+    """The publisher's host without 'www.', used to tell outlets apart."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def plain_text(markup: str | None, limit: int = MAX_SUMMARY) -> str:
+    """HTML or text → one line of plain text: tags stripped, entities decoded, spaces collapsed.
+
+    The regular expressions are linear (no nested quantifiers), so hostile input cannot
+    make them backtrack.
+    """
+    if not markup:
+        return ""
+    text = _INVISIBLE_BLOCKS.sub(" ", markup)
+    text = _BLOCK_TAG.sub(" ", text)
+    text = _TAG.sub("", text)
+    text = html.unescape(text)
+    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    return _SPACE.sub(" ", text).strip()[:limit]
+
+
+def title_key(title: str) -> str:
+    """Title folded for comparison: case, accents and punctuation do not count."""
+    decomposed = unicodedata.normalize("NFKD", title.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", stripped).strip()
+
+
+def split_outlet_suffix(title: str, outlet: str | None) -> str:
+    """Drop the " - Outlet" that Google News appends to every title."""
+    if not outlet:
+        return title
+    for dash in (" - ", " – ", " — ", " | "):
+        suffix = f"{dash}{outlet}"
+        if title.endswith(suffix) and len(title) > len(suffix):
+            return title[: -len(suffix)].rstrip()
+    return title
+
+
+def stable_entry_id(raw: RawEntry, title: str, published: datetime | None) -> str:
+    """guid, else link, else a hash of title and date: the same entry keeps its id."""
+    candidate = (raw.guid or "").strip() or (raw.link or "").strip()
+    if candidate and len(candidate) <= MAX_ENTRY_ID:
+        return candidate
+    if candidate:
+        return "sha1:" + hashlib.sha1(candidate.encode()).hexdigest()
+    stamp = published.isoformat() if published else ""
+    return "sha1:" + hashlib.sha1(f"{title}\x00{stamp}".encode()).hexdigest()
+
+
+def normalize_entry(
+    raw: RawEntry,
+    *,
+    feed: str,
+    fetched_at: datetime,
+    feed_language: str | None = None,
+) -> Article | None:
+    """Make an Article of a RawEntry; None when it has neither a title nor a link."""
+    url = canonical_url(raw.link)
+    title = plain_text(raw.title, MAX_TITLE)
+    if not title and not raw.link:
+        return None
+    summary = plain_text(raw.summary)
+    content = plain_text(raw.content, MAX_CONTENT)
+    if content == summary:
+        content = ""
+    outlet = site_of(raw.source_url) or site_of(url)
+    title = split_outlet_suffix(title, raw.source_title)
+    if not title:
+        title = summary[:120] or url or raw.link or ""
+    published = raw.published or raw.updated
+    event_time = min(published, fetched_at) if published else fetched_at
+    language = primary_subtag(raw.language) or primary_subtag(feed_language)
+    if language is None:
+        language = detect_language(f"{title}. {summary}")
+    return Article(
+        feed=feed,
+        entry_id=stable_entry_id(raw, title, published),
+        url=url,
+        title=title,
+        summary=summary,
+        content=content,
+        author=plain_text(raw.author, 200) or None,
+        published=event_time,
+        language=language,
+        outlet=outlet,
+        title_key=title_key(title),
+        content_hash=hashlib.sha1(f"{title}\x00{summary}\x00{content}".encode()).hexdigest()[:20],
+    )

@@ -1,0 +1,115 @@
+"""The store: one interface over the database; SQL lives in this package only.
+
+Each method is one transaction, so a crash between feeds loses nothing committed and
+never leaves a feed half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select
+
+from bot.model import Article, FeedSpec, FeedState
+from bot.store import feed_rows
+from bot.store.article_rows import SaveCounts, save_articles
+from bot.store.db import make_engine, migrate
+from bot.store.tables import articles, feeds, poll_runs
+
+__all__ = ["SaveCounts", "Store"]
+
+
+class Store:
+    """Feeds, articles and poll history, behind methods that speak the bot's types."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, database_url: str) -> Store:
+        """Open (creating if needed) and migrate the database at database_url."""
+        engine = make_engine(database_url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
+        with self.engine.begin() as conn:
+            feed_rows.sync_declared(conn, specs, now)
+
+    def add_feed(self, spec: FeedSpec, now: datetime) -> bool:
+        with self.engine.begin() as conn:
+            return feed_rows.add_feed(conn, spec, now)
+
+    def feed_states(self, *, due_at: datetime | None = None) -> list[FeedState]:
+        with self.engine.connect() as conn:
+            return feed_rows.load_states(conn, due_at=due_at)
+
+    def save_poll(
+        self,
+        feed_id: int,
+        batch: Sequence[Article],
+        now: datetime,
+        **feed_values,
+    ) -> SaveCounts:
+        """Store a fetched feed's articles and its new state together, or neither."""
+        with self.engine.begin() as conn:
+            counts = save_articles(conn, feed_id, batch, now)
+            feed_rows.record_success(conn, feed_id, now, **feed_values)
+            return counts
+
+    def record_success(self, feed_id: int, now: datetime, **feed_values) -> None:
+        with self.engine.begin() as conn:
+            feed_rows.record_success(conn, feed_id, now, **feed_values)
+
+    def record_failure(self, feed_id: int, now: datetime, **values) -> None:
+        with self.engine.begin() as conn:
+            feed_rows.record_failure(conn, feed_id, now, **values)
+
+    def record_cycle(self, started: datetime, finished: datetime, summary: dict) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                poll_runs.insert().values(started_at=started, finished_at=finished, summary=summary)
+            )
+
+    def last_cycle(self) -> dict | None:
+        """The newest poll cycle: its times and summary, or None before the first."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(poll_runs).order_by(poll_runs.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return {"started_at": row.started_at, "finished_at": row.finished_at, **row.summary}
+
+    def stats(self) -> dict:
+        """Counts for `stats`: feeds, articles, per feed, per language."""
+        with self.engine.connect() as conn:
+            per_feed = dict(
+                conn.execute(
+                    select(feeds.c.name, func.count(articles.c.id))
+                    .outerjoin(articles, articles.c.feed_id == feeds.c.id)
+                    .group_by(feeds.c.name)
+                    .order_by(feeds.c.name)
+                ).all()
+            )
+            per_language = dict(
+                conn.execute(
+                    select(func.coalesce(articles.c.language, "unknown"), func.count())
+                    .group_by(articles.c.language)
+                    .order_by(func.count().desc())
+                ).all()
+            )
+            enabled = conn.scalar(select(func.count()).where(feeds.c.enabled)) or 0
+            total = conn.scalar(select(func.count()).select_from(articles)) or 0
+            newest = conn.scalar(select(func.max(articles.c.published_at)))
+        return {
+            "feeds": len(per_feed),
+            "feeds_enabled": enabled,
+            "articles": total,
+            "matches": {},  # filled by the matching engine once topics are matched
+            "articles_per_feed": per_feed,
+            "articles_per_language": per_language,
+            "newest_article": newest.isoformat() if newest else None,
+        }

@@ -1,0 +1,215 @@
+"""Storing a feed's articles without duplicates, in one pass of batched look-ups.
+
+An entry is, in order of the checks:
+1. one we have seen from this feed before (sightings): updated if its text changed;
+2. a copy of a stored article with the same canonical URL (another feed carried it);
+3. a copy of a stored article with the same normalized title from the same outlet within
+   a few days: what Google News sends (its own redirect URL, " - Outlet" in the title)
+   next to the outlet's own feed;
+4. new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select, update
+
+from bot.model import Article
+from bot.store.tables import articles, sightings
+
+SAME_STORY_WINDOW = timedelta(days=3)
+REDIRECTOR_HOSTS = ("news.google.com",)  # links that hide the publisher's own URL
+BATCH = 500  # bound on IN (...) lists
+
+
+@dataclass
+class SaveCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+
+
+def save_articles(
+    conn: Connection, feed_id: int, batch: Sequence[Article], now: datetime
+) -> SaveCounts:
+    """Store one feed's articles (caller holds the transaction); count what happened."""
+    counts = SaveCounts()
+    batch = _unique_entries(batch)
+    seen = _sighted(conn, feed_id, [a.entry_id for a in batch])
+    fresh = []
+    for article in batch:
+        known = seen.get(article.entry_id)
+        if known is None:
+            fresh.append(article)
+        elif known.owner == feed_id and known.content_hash != article.content_hash:
+            _update_text(conn, known.article_id, article, now)
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    by_url = _by_url(conn, [a.url for a in fresh if a.url])
+    by_title = _by_title(conn, [a.title_key for a in fresh if a.title_key])
+    to_insert: list[Article] = []
+    for article in fresh:
+        twin = _twin(article, by_url, by_title)
+        if twin is None:
+            to_insert.append(article)
+            # Later entries of this same batch may be copies of this one.
+            by_title.setdefault(article.title_key, []).append(_Pending(article))
+            if article.url:
+                by_url.setdefault(article.url, _Pending(article))
+            continue
+        counts.duplicates += 1
+        if isinstance(twin, _Pending):
+            continue  # the same story twice in one feed: the first one is stored
+        _add_sighting(conn, feed_id, article, twin.id, now)
+        if _is_redirector(twin.url) and article.url and not _is_redirector(article.url):
+            conn.execute(update(articles).where(articles.c.id == twin.id).values(url=article.url))
+    counts.new = _insert(conn, feed_id, to_insert, now)
+    return counts
+
+
+@dataclass(frozen=True)
+class _Known:
+    article_id: int
+    owner: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An article of this batch, not inserted yet, that later entries may duplicate."""
+
+    article: Article
+
+    @property
+    def published_at(self) -> datetime:
+        return self.article.published
+
+    @property
+    def outlet(self) -> str | None:
+        return self.article.outlet
+
+
+def _unique_entries(batch: Iterable[Article]) -> list[Article]:
+    """Feeds sometimes repeat an entry id; the first occurrence wins."""
+    unique: dict[str, Article] = {}
+    for article in batch:
+        unique.setdefault(article.entry_id, article)
+    return list(unique.values())
+
+
+def _chunks(values: list, size: int = BATCH):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _sighted(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, _Known]:
+    found = {}
+    for chunk in _chunks(entry_ids):
+        query = (
+            select(sightings.c.entry_id, articles.c.id, articles.c.feed_id, articles.c.content_hash)
+            .join(articles, articles.c.id == sightings.c.article_id)
+            .where(sightings.c.feed_id == feed_id, sightings.c.entry_id.in_(chunk))
+        )
+        for row in conn.execute(query):
+            found[row.entry_id] = _Known(row.id, row.feed_id, row.content_hash)
+    return found
+
+
+def _by_url(conn: Connection, urls: list[str]) -> dict:
+    found = {}
+    for chunk in _chunks(sorted(set(urls))):
+        query = select(articles.c.id, articles.c.url).where(articles.c.url.in_(chunk))
+        for row in conn.execute(query):
+            found.setdefault(row.url, row)
+    return found
+
+
+def _by_title(conn: Connection, keys: list[str]) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        query = select(
+            articles.c.id,
+            articles.c.url,
+            articles.c.title_key,
+            articles.c.outlet,
+            articles.c.published_at,
+        ).where(articles.c.title_key.in_(chunk))
+        for row in conn.execute(query):
+            found.setdefault(row.title_key, []).append(row)
+    return found
+
+
+def _twin(article: Article, by_url: dict, by_title: dict[str, list]):
+    """The stored (or pending) article this one is a copy of, if any."""
+    if article.url and article.url in by_url:
+        return by_url[article.url]
+    if not article.outlet or not article.title_key:
+        return None
+    for candidate in by_title.get(article.title_key, ()):
+        close = abs(candidate.published_at - article.published) <= SAME_STORY_WINDOW
+        if candidate.outlet == article.outlet and close:
+            return candidate
+    return None
+
+
+def _is_redirector(url: str | None) -> bool:
+    return bool(url) and any(f"//{host}/" in url for host in REDIRECTOR_HOSTS)
+
+
+def _update_text(conn: Connection, article_id: int, article: Article, now: datetime) -> None:
+    conn.execute(
+        update(articles)
+        .where(articles.c.id == article_id)
+        .values(
+            title=article.title,
+            summary=article.summary,
+            content=article.content,
+            title_key=article.title_key,
+            content_hash=article.content_hash,
+            updated_at=now,
+        )
+    )
+
+
+def _add_sighting(
+    conn: Connection, feed_id: int, article: Article, article_id: int, now: datetime
+) -> None:
+    conn.execute(
+        sightings.insert().values(
+            feed_id=feed_id,
+            entry_id=article.entry_id,
+            article_id=article_id,
+            url=article.url,
+            seen_at=now,
+        )
+    )
+
+
+def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime) -> int:
+    if not batch:
+        return 0
+    rows = [_row(feed_id, a, now) for a in batch]
+    ids = conn.execute(
+        articles.insert().returning(articles.c.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    conn.execute(
+        sightings.insert(),
+        [
+            {"feed_id": feed_id, "entry_id": a.entry_id, "article_id": article_id,
+             "url": a.url, "seen_at": now}
+            for a, article_id in zip(batch, ids, strict=True)
+        ],
+    )  # fmt: skip
+    return len(batch)
+
+
+def _row(feed_id: int, article: Article, now: datetime) -> dict:
+    row = asdict(article)
+    del row["feed"]
+    row["published_at"] = row.pop("published")
+    return {**row, "feed_id": feed_id, "fetched_at": now, "updated_at": now}

@@ -1,0 +1,164 @@
+"""Feed rows: syncing the declared feeds in, reading health out, recording poll results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select, update
+
+from bot.model import FeedSpec, FeedState
+from bot.store.tables import articles, feeds
+
+# Fields that only polling writes; reset when the operator points a feed at a new URL.
+POLL_STATE_RESET = {
+    "etag": None,
+    "last_modified": None,
+    "body_hash": None,
+    "parked_reason": None,
+    "consecutive_failures": 0,
+}
+
+
+def sync_declared(conn: Connection, specs: Iterable[FeedSpec], now: datetime) -> None:
+    """Make feeds.yaml's feeds the config-origin rows; rows it dropped are disabled, kept."""
+    existing = {row.name.casefold(): row for row in conn.execute(select(feeds))}
+    declared = set()
+    for spec in specs:
+        declared.add(spec.name.casefold())
+        values = _spec_values(spec)
+        row = existing.get(spec.name.casefold())
+        if row is None:
+            conn.execute(
+                feeds.insert().values(
+                    **values, url=spec.url, config_url=spec.url, created_at=now, next_poll_at=now
+                )
+            )
+        elif row.config_url != spec.url or row.origin != spec.origin:
+            conn.execute(
+                update(feeds)
+                .where(feeds.c.id == row.id)
+                .values(**values, **POLL_STATE_RESET, url=spec.url, config_url=spec.url,
+                        next_poll_at=now)
+            )  # fmt: skip
+        else:
+            conn.execute(update(feeds).where(feeds.c.id == row.id).values(**values))
+    for key, row in existing.items():
+        if row.origin == "config" and key not in declared and row.enabled:
+            conn.execute(update(feeds).where(feeds.c.id == row.id).values(enabled=False))
+
+
+def add_feed(conn: Connection, spec: FeedSpec, now: datetime) -> bool:
+    """Add a feed (OPML, chat); False when a feed of that name or URL exists already."""
+    clash = conn.execute(
+        select(feeds.c.id).where(
+            (func.lower(feeds.c.name) == spec.name.lower())
+            | (feeds.c.url == spec.url)
+            | (feeds.c.config_url == spec.url)
+        )
+    ).first()
+    if clash:
+        return False
+    conn.execute(
+        feeds.insert().values(
+            **_spec_values(spec), url=spec.url, config_url=spec.url, created_at=now,
+            next_poll_at=now,
+        )
+    )  # fmt: skip
+    return True
+
+
+def _spec_values(spec: FeedSpec) -> dict:
+    return {
+        "name": spec.name,
+        "origin": spec.origin,
+        "enabled": spec.enabled,
+        "interval_seconds": spec.interval,
+        "full_text": spec.full_text,
+        "tags": list(spec.tags),
+        "language": spec.language,
+    }
+
+
+def load_states(conn: Connection, *, due_at: datetime | None = None) -> list[FeedState]:
+    """Every feed with its health and article count; only enabled, due ones with due_at."""
+    counts = (
+        select(articles.c.feed_id, func.count().label("n")).group_by(articles.c.feed_id).subquery()
+    )
+    query = (
+        select(feeds, func.coalesce(counts.c.n, 0).label("article_count"))
+        .outerjoin(counts, counts.c.feed_id == feeds.c.id)
+        .order_by(feeds.c.name)
+    )
+    if due_at is not None:
+        query = query.where(
+            feeds.c.enabled,
+            (feeds.c.next_poll_at.is_(None)) | (feeds.c.next_poll_at <= due_at),
+        )
+    return [_state(row) for row in conn.execute(query)]
+
+
+def _state(row) -> FeedState:
+    return FeedState(
+        id=row.id,
+        name=row.name,
+        url=row.url,
+        config_url=row.config_url,
+        origin=row.origin,
+        enabled=row.enabled,
+        interval=row.interval_seconds,
+        full_text=row.full_text,
+        tags=tuple(row.tags or ()),
+        language=row.language,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        body_hash=row.body_hash,
+        last_polled_at=row.last_polled_at,
+        last_success_at=row.last_success_at,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        consecutive_failures=row.consecutive_failures,
+        next_poll_at=row.next_poll_at,
+        parked_reason=row.parked_reason,
+        bozo=row.bozo,
+        articles=row.article_count,
+    )
+
+
+def record_success(conn: Connection, feed_id: int, now: datetime, **values) -> None:
+    """A poll that worked (200 or 304): clear the failure state, store validators."""
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.id == feed_id)
+        .values(
+            last_polled_at=now,
+            last_success_at=now,
+            consecutive_failures=0,
+            parked_reason=None,
+            **values,
+        )
+    )
+
+
+def record_failure(
+    conn: Connection,
+    feed_id: int,
+    now: datetime,
+    *,
+    error: str,
+    next_poll_at: datetime,
+    parked_reason: str | None = None,
+) -> None:
+    """A poll that failed: count it, keep the message, schedule the retry."""
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.id == feed_id)
+        .values(
+            last_polled_at=now,
+            last_error=error,
+            last_error_at=now,
+            consecutive_failures=feeds.c.consecutive_failures + 1,
+            next_poll_at=next_poll_at,
+            parked_reason=parked_reason,
+        )
+    )

@@ -1,0 +1,115 @@
+"""The schema, as SQLAlchemy Core tables. Migrations (store/migrations) create it;
+a test checks that the two agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+metadata = MetaData()
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("url", Text, nullable=False),  # where we fetch now (301/308 update it)
+    Column("config_url", Text, nullable=False),  # as written by the operator
+    Column("origin", Text, nullable=False, server_default="config"),  # config | opml | chat
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+    Column("interval_seconds", Float),
+    Column("full_text", Boolean, nullable=False, server_default="0"),
+    Column("tags", JSON, nullable=False, server_default="[]"),
+    Column("language", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", Text),
+    Column("last_polled_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("next_poll_at", UTCDateTime),
+    Column("parked_reason", Text),
+    Column("bozo", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("entry_id", Text, nullable=False),
+    Column("url", Text),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False, server_default=""),
+    Column("content", Text, nullable=False, server_default=""),
+    Column("author", Text),
+    Column("language", Text),
+    Column("outlet", Text),
+    Column("title_key", Text, nullable=False),
+    Column("content_hash", Text, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("feed_id", "entry_id", name="uq_articles_feed_entry"),
+    Index("ix_articles_url", "url"),
+    Index("ix_articles_title_key", "title_key"),
+    Index("ix_articles_published_at", "published_at"),
+)
+
+# Every (feed, entry id) seen, pointing at the one stored article it is: the article's own
+# entry and the copies of it that other feeds carried (Google News, wire syndication).
+sightings = Table(
+    "sightings",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("entry_id", Text, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Index("ix_sightings_article", "article_id"),
+)
+
+poll_runs = Table(
+    "poll_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("summary", JSON, nullable=False),
+)

@@ -1,0 +1,70 @@
+"""Shared fixtures: a real SQLite store in a temp dir, feeds served over real local HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from html import escape
+
+import pytest
+
+from bot.feeds.fetch import Fetcher, FetchLimits
+from bot.feeds.schedule import PollPolicy
+from bot.model import FeedSpec, FeedState, PollSummary
+from bot.pipeline import poll_cycle
+from bot.store import Store
+
+FAST_LIMITS = FetchLimits(connect_timeout=2, read_timeout=1, max_bytes=200_000, max_redirects=3)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    yield store
+    store.close()
+
+
+def rss(items: list[dict], *, language: str | None = "en-us", title: str = "Test feed") -> bytes:
+    """A small RSS 2.0 document; each item dict may have title, link, guid, description,
+    pubDate (datetime), source (name, url)."""
+    parts = []
+    for item in items:
+        fields = []
+        for key in ("title", "link", "guid", "description"):
+            if key in item:
+                fields.append(f"<{key}>{escape(item[key])}</{key}>")
+        if "pubDate" in item:
+            fields.append(f"<pubDate>{format_datetime(item['pubDate'])}</pubDate>")
+        if "source" in item:
+            name, url = item["source"]
+            fields.append(f'<source url="{escape(url)}">{escape(name)}</source>')
+        parts.append("<item>" + "".join(fields) + "</item>")
+    lang = f"<language>{language}</language>" if language else ""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>https://example.org/</link>{lang}"
+        + "".join(parts)
+        + "</channel></rss>"
+    ).encode()
+
+
+def add_feeds(store: Store, *specs: tuple[str, str]) -> list[FeedState]:
+    store.sync_feeds([FeedSpec(name, url) for name, url in specs], datetime.now(UTC))
+    states = {f.name: f for f in store.feed_states()}
+    return [states[name] for name, _ in specs]
+
+
+def poll(store: Store, feeds=None, limits: FetchLimits = FAST_LIMITS, policy=None) -> PollSummary:
+    """One real poll cycle over the given feeds (default: every stored feed)."""
+    feeds = store.feed_states() if feeds is None else feeds
+
+    async def go():
+        async with Fetcher(limits) as fetcher:
+            return await poll_cycle(feeds, fetcher, store, policy or PollPolicy())
+
+    return asyncio.run(go())
+
+
+def feed_state(store: Store, name: str) -> FeedState:
+    return next(f for f in store.feed_states() if f.name == name)
