@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.durations import format_duration
 from bot.errors import FetchError, ParseError
 from bot.feeds.fetch import Fetcher, FetchResult
-from bot.feeds.normalize import normalize_entry
+from bot.feeds.normalize import distinct_entries, normalize_entry
 from bot.feeds.parse import parse_feed
 from bot.feeds.schedule import PollPolicy, next_poll_failed, next_poll_ok
 from bot.model import Article, FeedOutcome, FeedState, PollSummary
@@ -70,7 +70,7 @@ def _ingest(
         if article is not None:
             batch.append(article)
     # Oldest first, so that stored ids follow publication order.
-    batch.sort(key=lambda a: a.published)
+    batch = sorted(distinct_entries(batch), key=lambda a: a.published)
     counts = store.save_poll(
         feed.id, batch, now, body_hash=body_hash, bozo=parsed.bozo, last_error=None, **state
     )

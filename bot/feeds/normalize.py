@@ -9,6 +9,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -160,3 +161,24 @@ def normalize_entry(
         title_key=title_key(title),
         content_hash=hashlib.sha1(f"{title}\x00{summary}\x00{content}".encode()).hexdigest()[:20],
     )
+
+
+def distinct_entries(batch: list[Article]) -> list[Article]:
+    """One feed document's articles with unique ids: exact repeats dropped, and entries that
+    share an id but differ (court dockets give every event of a case the case's id) told
+    apart by a suffix of their content hash."""
+    by_id: dict[str, list[Article]] = {}
+    for article in batch:
+        by_id.setdefault(article.entry_id, []).append(article)
+    result = []
+    for entry_id, group in by_id.items():
+        variants = list({a.content_hash + a.published.isoformat(): a for a in group}.values())
+        if len(variants) == 1:
+            result.append(variants[0])
+            continue
+        for article in variants:
+            suffix = hashlib.sha1(
+                f"{article.content_hash}{article.published.isoformat()}".encode()
+            ).hexdigest()[:12]
+            result.append(replace(article, entry_id=f"{entry_id}#{suffix}"))
+    return result

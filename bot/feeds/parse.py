@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import html
 import io
+import xml.sax
 from datetime import UTC, datetime
 
 import feedparser
@@ -28,15 +29,16 @@ def parse_feed(body: bytes, content_type: str | None = None, url: str = "") -> P
     """Parse a feed body of any supported format; ParseError when it holds no feed."""
     if not body.strip():
         raise ParseError("empty body")
-    if looks_like_json_feed(body):
-        return parse_json_feed(body)
+    if looks_like_json_feed(body) or body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return parse_json_feed(body)  # its errors say what is wrong with the JSON
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
     result = feedparser.parse(io.BytesIO(body), response_headers=headers)
     entries = [_raw_entry(e) for e in result.entries]
     bozo = _bozo_reason(result)
-    if not entries and (not result.version or bozo):
+    broken_xml = isinstance(result.get("bozo_exception"), xml.sax.SAXException)
+    if not entries and (not result.version or broken_xml):
         raise ParseError(_why_empty(body, result, bozo))
     feed = result.feed
     return ParsedFeed(
@@ -50,9 +52,10 @@ def parse_feed(body: bytes, content_type: str | None = None, url: str = "") -> P
 
 
 def _bozo_reason(result: feedparser.FeedParserDict) -> str | None:
-    if not result.get("bozo"):
-        return None
     exc = result.get("bozo_exception")
+    # A missing or non-XML Content-Type is the server's quirk, not a malformed feed.
+    if not result.get("bozo") or isinstance(exc, feedparser.NonXMLContentType):
+        return None
     name = type(exc).__name__ if exc else "error"
     return f"{name}: {exc}"[:300]
 

@@ -36,13 +36,18 @@ class SaveCounts:
 def save_articles(
     conn: Connection, feed_id: int, batch: Sequence[Article], now: datetime
 ) -> SaveCounts:
-    """Store one feed's articles (caller holds the transaction); count what happened."""
+    """Store one feed's articles (caller holds the transaction); count what happened.
+
+    Within one feed, distinct entry ids are distinct entries (the publisher's word); the
+    URL and title checks look for copies in *other* feeds only.
+    """
     counts = SaveCounts()
     batch = _unique_entries(batch)
-    seen = _sighted(conn, feed_id, [a.entry_id for a in batch])
+    ids = [a.entry_id for a in batch]
+    seen = _sighted(conn, feed_id, ids + [b for b in map(_base_id, ids) if b])
     fresh = []
     for article in batch:
-        known = seen.get(article.entry_id)
+        known = seen.get(article.entry_id) or _same_as_base(article, seen)
         if known is None:
             fresh.append(article)
         elif known.owner == feed_id and known.content_hash != article.content_hash:
@@ -50,21 +55,17 @@ def save_articles(
             counts.updated += 1
         else:
             counts.unchanged += 1
-    by_url = _by_url(conn, [a.url for a in fresh if a.url])
-    by_title = _by_title(conn, [a.title_key for a in fresh if a.title_key])
+            if article.entry_id not in seen:  # first seen under its suffixed id
+                _add_sighting(conn, feed_id, article, known.article_id, now)
+    by_url = _by_url(conn, [a.url for a in fresh if a.url], feed_id)
+    by_title = _by_title(conn, [a.title_key for a in fresh if a.title_key], feed_id)
     to_insert: list[Article] = []
     for article in fresh:
         twin = _twin(article, by_url, by_title)
         if twin is None:
             to_insert.append(article)
-            # Later entries of this same batch may be copies of this one.
-            by_title.setdefault(article.title_key, []).append(_Pending(article))
-            if article.url:
-                by_url.setdefault(article.url, _Pending(article))
             continue
         counts.duplicates += 1
-        if isinstance(twin, _Pending):
-            continue  # the same story twice in one feed: the first one is stored
         _add_sighting(conn, feed_id, article, twin.id, now)
         if _is_redirector(twin.url) and article.url and not _is_redirector(article.url):
             conn.execute(update(articles).where(articles.c.id == twin.id).values(url=article.url))
@@ -72,26 +73,26 @@ def save_articles(
     return counts
 
 
+def _base_id(entry_id: str) -> str | None:
+    """The id before the suffix that normalize.distinct_entries adds, if it has one."""
+    base, sep, suffix = entry_id.rpartition("#")
+    if sep and len(suffix) == 12 and all(c in "0123456789abcdef" for c in suffix):
+        return base
+    return None
+
+
+def _same_as_base(article: Article, seen: dict[str, _Known]) -> _Known | None:
+    """An entry stored under its plain id before its id needed a suffix: the same one."""
+    base = _base_id(article.entry_id)
+    known = seen.get(base) if base else None
+    return known if known and known.content_hash == article.content_hash else None
+
+
 @dataclass(frozen=True)
 class _Known:
     article_id: int
     owner: int
     content_hash: str
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """An article of this batch, not inserted yet, that later entries may duplicate."""
-
-    article: Article
-
-    @property
-    def published_at(self) -> datetime:
-        return self.article.published
-
-    @property
-    def outlet(self) -> str | None:
-        return self.article.outlet
 
 
 def _unique_entries(batch: Iterable[Article]) -> list[Article]:
@@ -120,16 +121,20 @@ def _sighted(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, 
     return found
 
 
-def _by_url(conn: Connection, urls: list[str]) -> dict:
+def _by_url(conn: Connection, urls: list[str], feed_id: int) -> dict:
+    """Stored articles of other feeds with these URLs."""
     found = {}
     for chunk in _chunks(sorted(set(urls))):
-        query = select(articles.c.id, articles.c.url).where(articles.c.url.in_(chunk))
+        query = select(articles.c.id, articles.c.url).where(
+            articles.c.url.in_(chunk), articles.c.feed_id != feed_id
+        )
         for row in conn.execute(query):
             found.setdefault(row.url, row)
     return found
 
 
-def _by_title(conn: Connection, keys: list[str]) -> dict[str, list]:
+def _by_title(conn: Connection, keys: list[str], feed_id: int) -> dict[str, list]:
+    """Stored articles of other feeds with these title keys."""
     found: dict[str, list] = {}
     for chunk in _chunks(sorted(set(keys))):
         query = select(
@@ -138,14 +143,14 @@ def _by_title(conn: Connection, keys: list[str]) -> dict[str, list]:
             articles.c.title_key,
             articles.c.outlet,
             articles.c.published_at,
-        ).where(articles.c.title_key.in_(chunk))
+        ).where(articles.c.title_key.in_(chunk), articles.c.feed_id != feed_id)
         for row in conn.execute(query):
             found.setdefault(row.title_key, []).append(row)
     return found
 
 
 def _twin(article: Article, by_url: dict, by_title: dict[str, list]):
-    """The stored (or pending) article this one is a copy of, if any."""
+    """The stored article (of another feed) this one is a copy of, if any."""
     if article.url and article.url in by_url:
         return by_url[article.url]
     if not article.outlet or not article.title_key:

@@ -1,0 +1,156 @@
+"""Normalization: canonical URLs, plain text, dates, ids, Google News titles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.feeds.normalize import (
+    canonical_url,
+    normalize_entry,
+    plain_text,
+    split_outlet_suffix,
+    title_key,
+)
+from bot.model import RawEntry
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://Example.COM/a?utm_source=rss&utm_medium=x&id=7#top", "https://example.com/a?id=7"),
+        ("http://example.com:80/a/?fbclid=XYZ", "http://example.com/a/"),
+        ("https://example.com:8443/a?gclid=1&b=2", "https://example.com:8443/a?b=2"),
+        ("https://example.com", "https://example.com/"),
+        ("https://www.example.com/x?mc_cid=1&page=2&utm_campaign=z", "https://www.example.com/x?page=2"),
+        ("ftp://example.com/file", None),
+        ("javascript:alert(1)", None),
+        ("/relative/path", None),
+        ("http://[::1]:8080/feed", "http://[::1]:8080/feed"),
+        ("", None),
+        (None, None),
+    ],
+    ids=["utm+fragment", "default-port+fbclid", "custom-port", "empty-path", "mailchimp",
+         "ftp", "javascript", "relative", "ipv6", "empty", "none"],
+)  # fmt: skip
+def test_canonical_url(raw, expected):
+    assert canonical_url(raw) == expected
+
+
+@given(st.text())
+def test_canonical_url_never_raises(text):
+    result = canonical_url(text)
+    assert result is None or result.startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<p>Asylum&nbsp;officers <b>refuse</b></p>", "Asylum officers refuse"),
+        ("AT&amp;T &#8211; court", "AT&T – court"),
+        ("line<br/>break<p>para</p>", "line break para"),
+        ("<script>alert('x')</script>Text<style>p{}</style>", "Text"),
+        ("  many \n\t spaces  ", "many spaces"),
+        ("&lt;b&gt;escaped tag&lt;/b&gt;", "<b>escaped tag</b>"),
+        ("Quédate en México", "Quédate en México"),
+        ("", ""),
+    ],
+)
+def test_plain_text(markup, expected):
+    assert plain_text(markup) == expected
+
+
+@given(st.text())
+def test_plain_text_is_single_line_and_stripped(text):
+    result = plain_text(text)
+    assert "\n" not in result and result == result.strip()
+
+
+def test_title_key_folds_case_accents_and_punctuation():
+    assert title_key("Quédate en México: ¡Remain-in-Mexico!") == title_key(
+        "QUEDATE EN MEXICO remain in mexico"
+    )
+
+
+def test_google_news_suffix_is_removed_only_when_it_names_the_source():
+    assert split_outlet_suffix("Judge blocks MPP - Border Report", "Border Report") == (
+        "Judge blocks MPP"
+    )
+    assert split_outlet_suffix("Judge blocks MPP - Border Report", "KPBS") == (
+        "Judge blocks MPP - Border Report"
+    )
+    assert split_outlet_suffix("Border Report", "Border Report") == "Border Report"
+
+
+def entry(**fields) -> RawEntry:
+    base = {"guid": "g1", "link": "https://n.example/a?utm_source=x", "title": "A title here"}
+    return RawEntry(**{**base, **fields})
+
+
+def test_future_dates_are_clamped_to_fetch_time():
+    article = normalize_entry(entry(published=NOW + timedelta(days=2)), feed="f", fetched_at=NOW)
+    assert article.published == NOW
+
+
+def test_missing_date_falls_back_to_updated_then_fetch_time():
+    updated = NOW - timedelta(hours=3)
+    assert normalize_entry(entry(updated=updated), feed="f", fetched_at=NOW).published == updated
+    assert normalize_entry(entry(), feed="f", fetched_at=NOW).published == NOW
+
+
+def test_stable_id_prefers_guid_then_link_then_hash():
+    a = normalize_entry(entry(), feed="f", fetched_at=NOW)
+    b = normalize_entry(entry(guid=None), feed="f", fetched_at=NOW)
+    c1 = normalize_entry(entry(guid=None, link=None, published=NOW), feed="f", fetched_at=NOW)
+    c2 = normalize_entry(
+        entry(guid=None, link=None, published=NOW), feed="f", fetched_at=NOW + timedelta(hours=1)
+    )
+    assert a.entry_id == "g1"
+    assert b.entry_id == "https://n.example/a?utm_source=x"
+    assert c1.entry_id.startswith("sha1:") and c1.entry_id == c2.entry_id
+
+
+def test_entry_without_title_or_link_is_skipped_and_title_falls_back():
+    assert normalize_entry(entry(title=None, link=None), feed="f", fetched_at=NOW) is None
+    untitled = normalize_entry(
+        entry(title=None, summary="<p>Only a summary here</p>"), feed="f", fetched_at=NOW
+    )
+    assert untitled.title == "Only a summary here"
+
+
+def test_google_news_entry_gets_publisher_outlet_and_clean_title():
+    article = normalize_entry(
+        entry(
+            link="https://news.google.com/rss/articles/CBMiXWh0dHBz?oc=5",
+            title="Asylum officers file brief against MPP - Border Report",
+            source_title="Border Report",
+            source_url="https://www.borderreport.com",
+        ),
+        feed="gn",
+        fetched_at=NOW,
+    )
+    assert article.title == "Asylum officers file brief against MPP"
+    assert article.outlet == "borderreport.com"
+
+
+def test_language_from_entry_then_feed_then_detection():
+    text = {"title": "Los solicitantes de asilo esperan en Tijuana la decisión del tribunal"}
+    assert normalize_entry(entry(language="es-MX"), feed="f", fetched_at=NOW).language == "es"
+    assert (
+        normalize_entry(entry(), feed="f", fetched_at=NOW, feed_language="en-US").language == "en"
+    )
+    assert normalize_entry(entry(**text), feed="f", fetched_at=NOW).language == "es"
+
+
+def test_hostile_title_is_plain_text():
+    article = normalize_entry(
+        entry(title="<img src=x onerror=alert(1)>Breaking &amp; <b>bold</b>"),
+        feed="f",
+        fetched_at=NOW,
+    )
+    assert article.title == "Breaking & bold"

@@ -1,0 +1,44 @@
+"""The store: migrations from an empty database, schema agreement, feed sync."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.model import FeedSpec
+from bot.store import Store
+from bot.store.tables import metadata
+
+NOW = datetime.now(UTC)
+
+
+def test_migrations_from_empty_database_match_the_tables(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'new' / 'bot.db'}")  # folder is created
+    with store.engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) >= {"feeds", "articles", "sightings"}
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert diff == []
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.close()
+    Store.open(f"sqlite:///{tmp_path / 'new' / 'bot.db'}").close()  # idempotent re-open
+
+
+def test_sync_feeds_adds_updates_and_disables(store):
+    store.sync_feeds(
+        [FeedSpec("A", "https://a.example/f"), FeedSpec("B", "https://b.example/f")], NOW
+    )
+    store.sync_feeds([FeedSpec("A", "https://a.example/new", tags=("x",))], NOW)
+    states = {f.name: f for f in store.feed_states()}
+    assert states["A"].url == "https://a.example/new" and states["A"].tags == ("x",)
+    assert states["B"].enabled is False
+    assert [f.name for f in store.feed_states(due_at=NOW)] == ["A"]
+
+
+def test_opml_feeds_survive_a_config_sync(store):
+    assert store.add_feed(FeedSpec("Imported", "https://i.example/f", origin="opml"), NOW)
+    assert not store.add_feed(FeedSpec("imported", "https://other.example/f", origin="opml"), NOW)
+    store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
+    assert {f.name: f.enabled for f in store.feed_states()} == {"A": True, "Imported": True}
