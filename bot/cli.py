@@ -16,7 +16,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 from bot.config import BotConfig, Environment, load_config, load_environment
-from bot.errors import BotError, ConfigError
+from bot.errors import BotError, ConfigError, UsageError
 from bot.logs import setup_logging
 
 EXIT_USAGE = 2
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         if args.command != "check":
             print("the configuration is invalid; nothing was done", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return EXIT_USAGE
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.errors import ConfigError, ParseError
+from bot.errors import ParseError, UsageError
 from bot.feeds.safety import check_public_url
 from bot.model import FeedSpec
 from bot.opml import OpmlFeed, parse_opml, render_opml
@@ -46,11 +46,11 @@ def import_opml(app, path: Path) -> int:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
         entries = parse_opml(data)
     except ParseError as exc:
-        raise ConfigError([f"{path}: {exc}"]) from None
+        raise UsageError(f"{path}: {str(exc).removeprefix('parse: ')}") from None
     allowed = frozenset(h.lower() for h in app.config.settings.allow_private_hosts)
     added = skipped = refused = 0
     now = utc_now()

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 
-from bot.errors import ConfigError
+from bot.errors import UsageError
 from bot.model import FeedOutcome, PollSummary
 
 
@@ -14,7 +14,7 @@ def run_poll(app, args) -> int:
     feeds = app.select_feeds(all_feeds=args.all, name=args.feed)
     if args.feed and not feeds:
         known = ", ".join(f.name for f in app.store.feed_states()[:10])
-        raise ConfigError([f"poll: no feed named {args.feed!r} (feeds include: {known})"])
+        raise UsageError(f"poll: no feed named {args.feed!r} (feeds include: {known})")
     if sys.stderr.isatty() and not args.json and feeds:
         summary = _with_progress_bar(app, feeds)
     else:

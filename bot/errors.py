@@ -2,6 +2,7 @@
 
     BotError                 base; str(exc) is a message fit for a user
     ├── ConfigError          feeds.yaml or the environment is invalid (carries every problem)
+    ├── UsageError           a command's argument is wrong (unknown feed, unreadable file)
     ├── FetchError           a feed could not be fetched (timeout, HTTP status, too large, …)
     ├── ParseError           bytes that yield no feed entries
     └── StoreError           the database could not be opened or migrated
@@ -22,6 +23,10 @@ class ConfigError(BotError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class UsageError(BotError):
+    """A mistake in a command's arguments; the message says what to do instead."""
 
 
 class FetchError(BotError):

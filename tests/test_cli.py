@@ -1,0 +1,186 @@
+"""The command line, run as a user runs it: `python -m bot …` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import rss
+
+REPO = Path(__file__).resolve().parent.parent
+ITEMS = [{"title": "Asylum officers brief", "link": "https://n.example/1", "guid": "1"}]
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    return tmp_path
+
+
+def bot(workdir: Path, *args: str, config: str | None = None, env: dict | None = None, **kw):
+    if config is not None:
+        (workdir / "feeds.yaml").write_text(config)
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "DATABASE"))
+    }
+    environ.update(
+        BOT_CONFIG=str(workdir / "feeds.yaml"),
+        DATABASE_URL=f"sqlite:///{workdir / 'bot.db'}",
+        PYTHONPATH=str(REPO),
+        **(env or {}),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=workdir,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kw,
+    )
+
+
+def feeds_config(*feeds: tuple[str, str], extra: str = "") -> str:
+    lines = ["settings: {poll_interval: 1h}", extra, "feeds:"]
+    lines += [f"  - {{name: {json.dumps(n)}, url: {json.dumps(u)}}}" for n, u in feeds]
+    return "\n".join(lines) + "\n"
+
+
+def test_check_reports_every_problem_with_its_place_and_exits_2(workdir):
+    result = bot(
+        workdir,
+        "check",
+        config="feeds:\n  - {name: a, url: 'ftp://x'}\n  - {name: b, url: 'https://x.org', x: 1}\n",
+    )
+    assert result.returncode == 2
+    assert "feeds.yaml: feeds[0].url: not an http(s) URL" in result.stderr
+    assert "feeds.yaml: feeds[1].x: unknown key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_poll_refuses_invalid_config_with_the_same_messages(workdir):
+    result = bot(workdir, "poll", config="settings: {poll_interval: sometimes}\n")
+    assert result.returncode == 2
+    assert "settings.poll_interval: not a duration" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_ok_and_token_is_never_echoed(workdir):
+    token = "12345:" + "x" * 5  # malformed on purpose
+    result = bot(workdir, "check", config="feeds: []\n", env={"TELEGRAM_BOT_TOKEN": token})
+    assert result.returncode == 2 and token not in result.stderr + result.stdout
+    assert bot(workdir, "check").returncode == 0
+
+
+def test_poll_json_summary_and_exit_codes(workdir, httpserver):
+    httpserver.expect_request("/ok").respond_with_data(rss(ITEMS), content_type="text/xml")
+    httpserver.expect_request("/bad").respond_with_data("no", status=500)
+    config = feeds_config(("Ok", httpserver.url_for("/ok")), ("Bad", httpserver.url_for("/bad")))
+    result = bot(workdir, "poll", "--json", config=config)
+    summary = json.loads(result.stdout)
+    assert result.returncode == 0
+    keys = {"feeds", "ok", "not_modified", "failed", "new", "updated", "duplicates", "seconds"}
+    assert keys <= set(summary)
+    assert (summary["ok"], summary["failed"], summary["new"]) == (1, 1, 1)
+    # Nothing is due now (interval 1h) → nothing to do is success.
+    idle = bot(workdir, "poll")
+    assert idle.returncode == 0 and "no feed is due" in idle.stdout
+    only_bad = bot(workdir, "poll", "--feed", "Bad", "--json")
+    assert only_bad.returncode == 1 and json.loads(only_bad.stdout)["failed"] == 1
+    text = bot(workdir, "poll", "--all")
+    assert (
+        "1 not modified, 1 failed" in text.stdout and "failed: Bad: fetch: HTTP 500" in text.stdout
+    )
+
+
+def test_poll_unknown_feed_is_a_clear_error(workdir):
+    result = bot(workdir, "poll", "--feed", "Nope", config=feeds_config(("A", "https://a.org/")))
+    assert result.returncode == 2 and "no feed named 'Nope'" in result.stderr
+
+
+def test_feeds_lists_health_and_stats_counts(workdir, httpserver):
+    httpserver.expect_request("/ok").respond_with_data(rss(ITEMS), content_type="text/xml")
+    httpserver.expect_request("/gone").respond_with_data("", status=410)
+    config = feeds_config(("Ok", httpserver.url_for("/ok")), ("Gone", httpserver.url_for("/gone")))
+    bot(workdir, "poll", config=config)
+    listing = json.loads(bot(workdir, "feeds", "--json").stdout)["feeds"]
+    by_name = {f["name"]: f for f in listing}
+    assert by_name["Ok"]["health"] == "ok" and by_name["Ok"]["articles"] == 1
+    assert by_name["Gone"]["health"].startswith("parked: HTTP 410")
+    assert by_name["Gone"]["consecutive_failures"] == 1 and by_name["Gone"]["next_poll"]
+    table = bot(workdir, "feeds").stdout
+    assert "Gone" in table and "parked" in table
+    stats = json.loads(bot(workdir, "stats", "--json").stdout)
+    assert stats["feeds"] == 2 and stats["articles"] == 1
+    assert stats["articles_per_feed"] == {"Gone": 0, "Ok": 1}
+    assert stats["articles_per_language"] == {"en": 1}
+
+
+OPML = """<?xml version="1.0"?>
+<opml version="2.0"><head><title>Reader export</title></head><body>
+<outline text="Border"><outline type="rss" text="KPBS" xmlUrl="{kpbs}"/></outline>
+<outline type="rss" text="Loopback" xmlUrl="http://127.0.0.1:9/feed"/>
+<outline type="rss" text="Metadata" xmlUrl="http://169.254.169.254/latest"/>
+</body></opml>"""
+
+
+def test_opml_import_refuses_private_addresses_and_export_round_trips(workdir):
+    (workdir / "in.opml").write_text(OPML.format(kpbs="http://localhost:9/kpbs.xml"))
+    config = feeds_config(("Own", "https://own.example/feed"))
+    result = bot(workdir, "feeds", "import-opml", "in.opml", config=config)
+    assert "0 feeds added" in result.stdout
+    assert "refused: Loopback" in result.stderr and "loopback" in result.stderr
+    assert "refused: Metadata" in result.stderr
+    allowed = config.replace("{poll_interval: 1h}", "{allow_private_hosts: [localhost]}")
+    result = bot(workdir, "feeds", "import-opml", "in.opml", config=allowed)
+    assert "1 feeds added" in result.stdout
+    exported = bot(workdir, "feeds", "export-opml").stdout
+    assert 'xmlUrl="http://localhost:9/kpbs.xml"' in exported and "own.example" in exported
+    listing = json.loads(bot(workdir, "feeds", "--json").stdout)["feeds"]
+    assert {f["name"]: f["origin"] for f in listing} == {"KPBS": "opml", "Own": "config"}
+
+
+def test_opml_import_of_a_bad_file_is_a_clear_error(workdir):
+    (workdir / "bad.opml").write_text("<opml><body><outline")
+    result = bot(workdir, "feeds", "import-opml", "bad.opml", config="feeds: []\n")
+    assert result.returncode == 2 and "bad.opml: opml: not well-formed XML" in result.stderr
+    missing = bot(workdir, "feeds", "import-opml", "nope.opml")
+    assert missing.returncode == 2 and "nope.opml: cannot read" in missing.stderr
+
+
+def test_run_polls_on_schedule_says_console_and_stops_on_sigterm(workdir, httpserver):
+    httpserver.expect_request("/ok").respond_with_data(rss(ITEMS), content_type="text/xml")
+    (workdir / "feeds.yaml").write_text(feeds_config(("Ok", httpserver.url_for("/ok"))))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=workdir,
+        env={**os.environ, "PYTHONPATH": str(REPO), "BOT_CONFIG": str(workdir / "feeds.yaml"),
+             "DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}", "TELEGRAM_BOT_TOKEN": ""},
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90  # generous: CI machines are shared
+        while time.monotonic() < deadline and bot(workdir, "health").returncode != 0:
+            time.sleep(0.3)
+        assert bot(workdir, "health").returncode == 0, process.poll()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert "digests will be printed to the console" in stderr
+    assert "stopped" in stderr and "Traceback" not in stderr
+    stats = json.loads(bot(workdir, "stats", "--json").stdout)
+    assert stats["articles"] == 1
+
+
+def test_health_fails_before_any_poll(workdir):
+    result = bot(workdir, "health", config="feeds: []\n")
+    assert result.returncode == 1 and "no poll cycle" in result.stdout
