@@ -154,3 +154,9 @@ def test_hostile_title_is_plain_text():
         fetched_at=NOW,
     )
     assert article.title == "Breaking & bold"
+
+
+def test_scripts_comments_and_unclosed_blocks_are_invisible():
+    assert plain_text("a<!-- x > y -->b<SCRIPT>x</script >c") == "a b c"
+    assert plain_text("before<style>p { color: red }") == "before"
+    assert plain_text("<script" * 10_000) == ""  # hostile input stays linear

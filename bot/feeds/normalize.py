@@ -32,7 +32,7 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "__twitter", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-_INVISIBLE_BLOCKS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.I | re.S)
+_INVISIBLE_OPEN = re.compile(r"<(script|style|noscript|template|applet)\b|<!--", re.I)
 _TAG = re.compile(r"<[^<>]*>")
 _BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|section|article)\b[^<>]*>", re.I)
 _SPACE = re.compile(r"\s+")
@@ -85,12 +85,31 @@ def plain_text(markup: str | None, limit: int = MAX_SUMMARY) -> str:
     """
     if not markup:
         return ""
-    text = _INVISIBLE_BLOCKS.sub(" ", markup)
+    text = _drop_invisible(markup) if "<" in markup else markup
     text = _BLOCK_TAG.sub(" ", text)
     text = _TAG.sub("", text)
     text = html.unescape(text)
     text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
     return _SPACE.sub(" ", text).strip()[:limit]
+
+
+def _drop_invisible(markup: str) -> str:
+    """Remove scripts, styles and comments with their contents, in one forward pass (a
+    regular expression with a lazy middle would rescan the rest for every opening tag)."""
+    lowered = markup.lower()
+    kept, position = [], 0
+    while match := _INVISIBLE_OPEN.search(markup, position):
+        kept.append(markup[position : match.start()])
+        closing = "-->" if match[0] == "<!--" else f"</{match[1].lower()}"
+        end = lowered.find(closing, match.end())
+        if end < 0:
+            return " ".join(kept)  # unclosed: the rest is invisible too
+        position = lowered.find(">", end) + 1 if closing != "-->" else end + 3
+        if position == 0:
+            return " ".join(kept)
+        kept.append(" ")
+    kept.append(markup[position:])
+    return "".join(kept)
 
 
 def title_key(title: str) -> str:
