@@ -36,6 +36,11 @@ _INVISIBLE_OPEN = re.compile(r"<(script|style|noscript|template|applet)\b|<!--",
 _TAG = re.compile(r"<[^<>]*>")
 _BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|section|article)\b[^<>]*>", re.I)
 _SPACE = re.compile(r"\s+")
+# Control and format characters (Unicode Cc, Cf) other than white space: invisible noise.
+_INVISIBLE_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -89,7 +94,8 @@ def plain_text(markup: str | None, limit: int = MAX_SUMMARY) -> str:
     text = _BLOCK_TAG.sub(" ", text)
     text = _TAG.sub("", text)
     text = html.unescape(text)
-    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    if not text.isprintable():
+        text = _INVISIBLE_CHARS.sub("", text)
     return _SPACE.sub(" ", text).strip()[:limit]
 
 
@@ -114,9 +120,11 @@ def _drop_invisible(markup: str) -> str:
 
 def title_key(title: str) -> str:
     """Title folded for comparison: case, accents and punctuation do not count."""
-    decomposed = unicodedata.normalize("NFKD", title.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NOT_WORD.sub(" ", stripped).strip()
+    folded = title.casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", folded).strip()
 
 
 def split_outlet_suffix(title: str, outlet: str | None) -> str:
