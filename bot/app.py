@@ -15,6 +15,7 @@ from bot.feeds.schedule import PollPolicy
 from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary
 from bot.pipeline import poll_cycle, utc_now
 from bot.store import Store
+from bot.workers import poll_in_processes, shard_by_host, worker_count
 
 log = logging.getLogger("bot")
 
@@ -83,10 +84,27 @@ class App:
         feeds: list[FeedState],
         on_feed_done: Callable[[FeedOutcome], None] | None = None,
     ) -> PollSummary:
-        async with Fetcher(fetch_limits(self.config)) as fetcher:
-            return await poll_cycle(
-                feeds, fetcher, self.store, poll_policy(self.config), on_feed_done=on_feed_done
-            )
+        """One poll cycle: in this process, or across worker processes when it is big."""
+        workers = worker_count(self.config.settings.poll_workers, len(feeds))
+        if workers == 1:
+            async with Fetcher(fetch_limits(self.config)) as fetcher:
+                return await poll_cycle(
+                    feeds, fetcher, self.store, poll_policy(self.config), on_feed_done=on_feed_done
+                )
+        started = utc_now()
+        self.store.engine.dispose()  # no pooled connection may cross a fork
+        outcomes = await asyncio.to_thread(
+            poll_in_processes,
+            shard_by_host(feeds, workers),
+            database_url=self.env.database_url,
+            limits=fetch_limits(self.config),
+            policy=poll_policy(self.config),
+            on_feed_done=on_feed_done,
+        )
+        finished = utc_now()
+        summary = PollSummary(outcomes, (finished - started).total_seconds())
+        self.store.record_cycle(started, finished, summary.as_dict())
+        return summary
 
     def tick_seconds(self) -> float:
         """How often the service looks for due feeds: the shortest interval configured."""

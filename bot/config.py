@@ -30,6 +30,7 @@ from bot.durations import parse_duration, parse_size
 from bot.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///storage/bot.db"
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster, same rules
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 Seconds = Annotated[float, BeforeValidator(parse_duration)]
@@ -73,6 +74,7 @@ class Settings(_Strict):
     poll_interval: Seconds = 900.0
     retention_days: int = Field(365, ge=1)
     max_concurrency: int = Field(20, ge=1, le=500)
+    poll_workers: int = Field(0, ge=0, le=32)  # processes for big cycles; 0: one per core
     per_host_concurrency: int = Field(2, ge=1, le=50)
     connect_timeout: Seconds = 10.0
     read_timeout: Seconds = 30.0
@@ -230,7 +232,7 @@ def load_config(path: Path) -> BotConfig:
 def parse_config(text: str, label: str = "feeds.yaml") -> BotConfig:
     """Validate the text of a feeds.yaml; `label` prefixes every message."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

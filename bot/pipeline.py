@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from bot.durations import format_duration
@@ -27,19 +28,61 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class UnchangedFeeds:
+    """State updates of feeds that had nothing new, written together: one transaction per
+    hundred feeds instead of one per feed. A crash loses only their poll timestamps, so
+    those feeds are polled once more; nothing else."""
+
+    BATCH = 100
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.pending: list[tuple[int, datetime, dict]] = []
+
+    def add(self, feed_id: int, now: datetime, state: dict) -> None:
+        self.pending.append((feed_id, now, state))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.record_successes(self.pending)
+            self.pending = []
+
+
 async def poll_feed(
     feed: FeedState,
     fetcher: Fetcher,
     store: Store,
     policy: PollPolicy,
     clock: Clock = utc_now,
+    unchanged: UnchangedFeeds | None = None,
+    ingest_thread: ThreadPoolExecutor | None = None,
 ) -> FeedOutcome:
-    """Poll one feed and record the result; never raises for a feed's own failure."""
+    """Poll one feed and record the result; never raises for a feed's own failure.
+
+    Parsing and storing run in `ingest_thread` (default: asyncio's pool) while the event
+    loop goes on fetching.
+    """
     now = clock()
     interval = feed.interval or policy.poll_interval
+    unchanged = unchanged or UnchangedFeeds(store)
     try:
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        return await asyncio.to_thread(_ingest, feed, result, store, interval, now)
+        body_hash = hashlib.sha256(result.body).hexdigest() if not result.not_modified else None
+        if result.not_modified or body_hash == feed.body_hash:  # some servers never send 304
+            state = {
+                "next_poll_at": next_poll_ok(now, interval),
+                "url": result.moved_to or feed.url,
+            }
+            if not result.not_modified:
+                state.update(etag=result.etag, last_modified=result.last_modified)
+            unchanged.add(feed.id, now, state)
+            return FeedOutcome(feed.name, "not_modified", next_poll=state["next_poll_at"])
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            ingest_thread, _ingest, feed, result, body_hash, store, interval, now
+        )
     except (FetchError, ParseError) as exc:
         return _fail(feed, store, policy, interval, now, exc)
     except Exception as exc:  # a bug: log it loudly, keep the cycle going
@@ -48,20 +91,22 @@ async def poll_feed(
 
 
 def _ingest(
-    feed: FeedState, result: FetchResult, store: Store, interval: float, now: datetime
+    feed: FeedState,
+    result: FetchResult,
+    body_hash: str,
+    store: Store,
+    interval: float,
+    now: datetime,
 ) -> FeedOutcome:
-    """Turn a fetch result into stored articles (runs in a worker thread)."""
-    state = {"next_poll_at": next_poll_ok(now, interval), "url": result.moved_to or feed.url}
+    """Turn a fetched body into stored articles (runs in a worker thread)."""
+    state = {
+        "next_poll_at": next_poll_ok(now, interval),
+        "url": result.moved_to or feed.url,
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+    }
     if result.moved_to:
         log.info("feed %r moved permanently to %s", feed.name, result.moved_to)
-    if result.not_modified:
-        store.record_success(feed.id, now, **state)
-        return FeedOutcome(feed.name, "not_modified", next_poll=state["next_poll_at"])
-    state.update(etag=result.etag, last_modified=result.last_modified)
-    body_hash = hashlib.sha256(result.body).hexdigest()
-    if body_hash == feed.body_hash:  # servers with stale or no validators
-        store.record_success(feed.id, now, **state)
-        return FeedOutcome(feed.name, "not_modified", next_poll=state["next_poll_at"])
     parsed = parse_feed(result.body, result.content_type, result.final_url)
     language = parsed.language or feed.language
     batch: list[Article] = []
@@ -119,6 +164,34 @@ def _fail(
     )
 
 
+async def poll_feeds(
+    feeds: list[FeedState],
+    fetcher: Fetcher,
+    store: Store,
+    policy: PollPolicy,
+    *,
+    clock: Clock = utc_now,
+    on_feed_done: Callable[[FeedOutcome], None] | None = None,
+) -> list[FeedOutcome]:
+    """Poll the given feeds concurrently (the fetcher enforces the limits)."""
+    unchanged = UnchangedFeeds(store)
+    # One thread parses and stores: CPU work, so more threads would only fight over the GIL
+    # (measured: three times the CPU time, mostly in futex waits).
+    ingest_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+
+    async def one(feed: FeedState) -> FeedOutcome:
+        outcome = await poll_feed(feed, fetcher, store, policy, clock, unchanged, ingest_thread)
+        if on_feed_done:
+            on_feed_done(outcome)
+        return outcome
+
+    try:
+        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+    finally:
+        ingest_thread.shutdown(wait=True)
+        unchanged.flush()
+
+
 async def poll_cycle(
     feeds: list[FeedState],
     fetcher: Fetcher,
@@ -128,17 +201,12 @@ async def poll_cycle(
     clock: Clock = utc_now,
     on_feed_done: Callable[[FeedOutcome], None] | None = None,
 ) -> PollSummary:
-    """Poll the given feeds concurrently (the fetcher enforces the limits)."""
+    """One cycle in this process: poll the feeds, then record the cycle's summary."""
     started = clock()
-
-    async def one(feed: FeedState) -> FeedOutcome:
-        outcome = await poll_feed(feed, fetcher, store, policy, clock)
-        if on_feed_done:
-            on_feed_done(outcome)
-        return outcome
-
-    outcomes = await asyncio.gather(*(one(feed) for feed in feeds))
+    outcomes = await poll_feeds(
+        feeds, fetcher, store, policy, clock=clock, on_feed_done=on_feed_done
+    )
     finished = clock()
-    summary = PollSummary(list(outcomes), (finished - started).total_seconds())
+    summary = PollSummary(outcomes, (finished - started).total_seconds())
     store.record_cycle(started, finished, summary.as_dict())
     return summary

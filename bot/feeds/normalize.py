@@ -49,26 +49,37 @@ def canonical_url(url: str | None) -> str | None:
 
     Returns None for anything that is not an absolute http(s) URL.
     """
+    return _canonical(url)[0]
+
+
+def _canonical(url: str | None) -> tuple[str | None, str | None]:
+    """(canonical URL, host) in one parse; (None, None) when it is not an http(s) URL."""
     if not url:
-        return None
+        return None, None
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        return None
+        return None, None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
+        return None, None
     host = parts.hostname.rstrip(".")
-    if ":" in host:
-        host = f"[{host}]"  # IPv6 literal
-    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith(TRACKING_PREFIXES)
-    ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    netloc = f"[{host}]" if ":" in host else host  # IPv6 literal
+    if port not in (None, DEFAULT_PORTS[scheme]):
+        netloc = f"{netloc}:{port}"
+    query = parts.query
+    if query:
+        query = urlencode(
+            [
+                (key, value)
+                for key, value in parse_qsl(query, keep_blank_values=True)
+                if key.lower() not in TRACKING_PARAMS
+                and not key.lower().startswith(TRACKING_PREFIXES)
+            ],
+            doseq=True,
+        )
+    return urlunsplit((scheme, netloc, parts.path or "/", query, "")), host
 
 
 def site_of(url: str | None) -> str | None:
@@ -157,7 +168,7 @@ def normalize_entry(
     feed_language: str | None = None,
 ) -> Article | None:
     """Make an Article of a RawEntry; None when it has neither a title nor a link."""
-    url = canonical_url(raw.link)
+    url, host = _canonical(raw.link)
     title = plain_text(raw.title, MAX_TITLE)
     if not title and not raw.link:
         return None
@@ -165,7 +176,7 @@ def normalize_entry(
     content = plain_text(raw.content, MAX_CONTENT)
     if content == summary:
         content = ""
-    outlet = site_of(raw.source_url) or site_of(url)
+    outlet = site_of(raw.source_url) if raw.source_url else host and host.removeprefix("www.")
     title = split_outlet_suffix(title, raw.source_title)
     if not title:
         title = summary[:120] or url or raw.link or ""

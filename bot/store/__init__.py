@@ -6,7 +6,9 @@ never leaves a feed half-written.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
@@ -23,8 +25,17 @@ __all__ = ["SaveCounts", "Store"]
 class Store:
     """Feeds, articles and poll history, behind methods that speak the bot's types."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, write_lock=None):
         self.engine = engine
+        # SQLite has one writer at a time and makes the others sleep-poll (1, 2, 5… ms);
+        # queueing our own writers on a lock instead keeps the write path busy. Worker
+        # processes share one multiprocessing lock (see bot/workers.py).
+        self.write_lock = write_lock or threading.Lock()
+
+    @contextmanager
+    def _writing(self):
+        with self.write_lock, self.engine.begin() as conn:
+            yield conn
 
     @classmethod
     def open(cls, database_url: str) -> Store:
@@ -37,11 +48,11 @@ class Store:
         self.engine.dispose()
 
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             feed_rows.sync_declared(conn, specs, now)
 
     def add_feed(self, spec: FeedSpec, now: datetime) -> bool:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             return feed_rows.add_feed(conn, spec, now)
 
     def feed_states(self, *, due_at: datetime | None = None) -> list[FeedState]:
@@ -56,21 +67,27 @@ class Store:
         **feed_values,
     ) -> SaveCounts:
         """Store a fetched feed's articles and its new state together, or neither."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             counts = save_articles(conn, feed_id, batch, now)
             feed_rows.record_success(conn, feed_id, now, **feed_values)
             return counts
 
     def record_success(self, feed_id: int, now: datetime, **feed_values) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             feed_rows.record_success(conn, feed_id, now, **feed_values)
 
+    def record_successes(self, successes: list[tuple[int, datetime, dict]]) -> None:
+        """Several feeds' (id, time, state) that had nothing new, in one transaction."""
+        with self._writing() as conn:
+            for feed_id, now, values in successes:
+                feed_rows.record_success(conn, feed_id, now, **values)
+
     def record_failure(self, feed_id: int, now: datetime, **values) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             feed_rows.record_failure(conn, feed_id, now, **values)
 
     def record_cycle(self, started: datetime, finished: datetime, summary: dict) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(
                 poll_runs.insert().values(started_at=started, finished_at=finished, summary=summary)
             )

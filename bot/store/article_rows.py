@@ -12,7 +12,7 @@ An entry is, in order of the checks:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select, update
@@ -196,25 +196,41 @@ def _add_sighting(
 
 
 def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime) -> int:
+    """Insert new articles and their sightings: two set-based statements, no RETURNING,
+    so the driver's executemany does the work."""
     if not batch:
         return 0
-    rows = [_row(feed_id, a, now) for a in batch]
-    ids = conn.execute(
-        articles.insert().returning(articles.c.id, sort_by_parameter_order=True), rows
-    ).scalars()
-    conn.execute(
-        sightings.insert(),
-        [
-            {"feed_id": feed_id, "entry_id": a.entry_id, "article_id": article_id,
-             "url": a.url, "seen_at": now}
-            for a, article_id in zip(batch, ids, strict=True)
-        ],
-    )  # fmt: skip
+    conn.execute(articles.insert(), [_row(feed_id, a, now) for a in batch])
+    for chunk in _chunks([a.entry_id for a in batch]):
+        conn.execute(
+            sightings.insert().from_select(
+                ["feed_id", "entry_id", "article_id", "url", "seen_at"],
+                select(
+                    articles.c.feed_id,
+                    articles.c.entry_id,
+                    articles.c.id,
+                    articles.c.url,
+                    articles.c.fetched_at,
+                ).where(articles.c.feed_id == feed_id, articles.c.entry_id.in_(chunk)),
+            )
+        )
     return len(batch)
 
 
-def _row(feed_id: int, article: Article, now: datetime) -> dict:
-    row = asdict(article)
-    del row["feed"]
-    row["published_at"] = row.pop("published")
-    return {**row, "feed_id": feed_id, "fetched_at": now, "updated_at": now}
+def _row(feed_id: int, a: Article, now: datetime) -> dict:
+    return {
+        "feed_id": feed_id,
+        "entry_id": a.entry_id,
+        "url": a.url,
+        "title": a.title,
+        "summary": a.summary,
+        "content": a.content,
+        "author": a.author,
+        "language": a.language,
+        "outlet": a.outlet,
+        "title_key": a.title_key,
+        "content_hash": a.content_hash,
+        "published_at": a.published,
+        "fetched_at": now,
+        "updated_at": now,
+    }

@@ -41,7 +41,7 @@ def sync_declared(conn: Connection, specs: Iterable[FeedSpec], now: datetime) ->
                 .values(**values, **POLL_STATE_RESET, url=spec.url, config_url=spec.url,
                         next_poll_at=now)
             )  # fmt: skip
-        else:
+        elif any(getattr(row, key) != value for key, value in values.items()):
             conn.execute(update(feeds).where(feeds.c.id == row.id).values(**values))
     for key, row in existing.items():
         if row.origin == "config" and key not in declared and row.enabled:
