@@ -92,11 +92,10 @@ class App:
                     feeds, fetcher, self.store, poll_policy(self.config), on_feed_done=on_feed_done
                 )
         started = utc_now()
-        self.store.engine.dispose()  # no pooled connection may cross a fork
         outcomes = await asyncio.to_thread(
             poll_in_processes,
             shard_by_host(feeds, workers),
-            database_url=self.env.database_url,
+            store=self.store,
             limits=fetch_limits(self.config),
             policy=poll_policy(self.config),
             on_feed_done=on_feed_done,

@@ -1,5 +1,12 @@
-"""One poll of one feed, end to end (fetch → parse → normalize → dedup → store), and a
-cycle over many. The one place where the pure core and the edges meet."""
+"""One poll of one feed, end to end, in two halves:
+
+    fetch_feed:  fetch → parse → normalize      (no database: runs in any process)
+    record:      dedup → store, and the feed's new state (the one writer)
+
+and a cycle over many feeds. The one place where the pure core and the edges meet.
+Keeping the writer separate lets worker processes fetch and parse while a single
+process writes, which is what SQLite wants (bot/workers.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.durations import format_duration
@@ -22,10 +30,92 @@ from bot.store import Store
 log = logging.getLogger("bot.poll")
 
 Clock = Callable[[], datetime]
+GONE = "HTTP 410 Gone: the publisher removed this feed (retried daily)"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass
+class Fetched:
+    """What fetching one feed produced, before anything is stored (picklable)."""
+
+    feed: FeedState
+    at: datetime
+    kind: str  # "articles", "unchanged" or "failed"
+    state: dict  # the feed row's new values
+    articles: list[Article] = field(default_factory=list)
+    entries: int = 0
+    bozo: str | None = None
+    error: str | None = None
+
+
+async def fetch_feed(
+    feed: FeedState,
+    fetcher: Fetcher,
+    policy: PollPolicy,
+    clock: Clock = utc_now,
+    parse_thread: ThreadPoolExecutor | None = None,
+) -> Fetched:
+    """Fetch and parse one feed; never raises for the feed's own failure.
+
+    Parsing runs in `parse_thread` (default: asyncio's pool) while the loop goes on fetching.
+    """
+    now = clock()
+    interval = feed.interval or policy.poll_interval
+    try:
+        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        state = {"next_poll_at": next_poll_ok(now, interval), "url": result.moved_to or feed.url}
+        if result.moved_to:
+            log.info("feed %r moved permanently to %s", feed.name, result.moved_to)
+        if result.not_modified:
+            return Fetched(feed, now, "unchanged", state)
+        state.update(etag=result.etag, last_modified=result.last_modified)
+        state["body_hash"] = hashlib.sha256(result.body).hexdigest()
+        if state["body_hash"] == feed.body_hash:  # servers with stale or no validators
+            return Fetched(feed, now, "unchanged", state)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(parse_thread, _parse, feed, result, state, now)
+    except (FetchError, ParseError) as exc:
+        return _failure(feed, policy, interval, now, exc)
+    except Exception as exc:  # a bug: log it loudly, keep the cycle going
+        log.exception("feed %r: internal error", feed.name)
+        return _failure(feed, policy, interval, now, exc, internal=True)
+
+
+def _parse(feed: FeedState, result: FetchResult, state: dict, now: datetime) -> Fetched:
+    """Bytes → normalized articles, oldest first (so stored ids follow publication)."""
+    parsed = parse_feed(result.body, result.content_type, result.final_url)
+    language = parsed.language or feed.language
+    batch = []
+    for raw in parsed.entries:
+        article = normalize_entry(raw, feed=feed.name, fetched_at=now, feed_language=language)
+        if article is not None:
+            batch.append(article)
+    batch = sorted(distinct_entries(batch), key=lambda a: a.published)
+    state.update(bozo=parsed.bozo, last_error=None)
+    return Fetched(feed, now, "articles", state, batch, len(parsed.entries), parsed.bozo)
+
+
+def _failure(
+    feed: FeedState,
+    policy: PollPolicy,
+    interval: float,
+    now: datetime,
+    exc: Exception,
+    internal: bool = False,
+) -> Fetched:
+    message = f"internal error: {type(exc).__name__}: {exc}" if internal else str(exc)
+    if getattr(exc, "status", None) == 410:
+        parked, next_poll = GONE, now + timedelta(seconds=policy.gone_retry)
+    else:
+        retry_after = getattr(exc, "retry_after", None)
+        failures = feed.consecutive_failures + 1
+        parked = None
+        next_poll = next_poll_failed(now, failures, interval, policy, retry_after=retry_after)
+    state = {"error": message, "next_poll_at": next_poll, "parked_reason": parked}
+    return Fetched(feed, now, "failed", state, error=message)
 
 
 class UnchangedFeeds:
@@ -50,79 +140,54 @@ class UnchangedFeeds:
             self.pending = []
 
 
-async def poll_feed(
-    feed: FeedState,
-    fetcher: Fetcher,
-    store: Store,
-    policy: PollPolicy,
-    clock: Clock = utc_now,
-    unchanged: UnchangedFeeds | None = None,
-    ingest_thread: ThreadPoolExecutor | None = None,
-) -> FeedOutcome:
-    """Poll one feed and record the result; never raises for a feed's own failure.
+def record(store: Store, fetched: Fetched, unchanged: UnchangedFeeds) -> FeedOutcome:
+    """Store what a fetch produced; each feed's articles and state in one transaction."""
+    return record_many(store, [fetched], unchanged)[0]
 
-    Parsing and storing run in `ingest_thread` (default: asyncio's pool) while the event
-    loop goes on fetching.
-    """
-    now = clock()
-    interval = feed.interval or policy.poll_interval
-    unchanged = unchanged or UnchangedFeeds(store)
+
+def record_many(store: Store, batch: list[Fetched], unchanged: UnchangedFeeds) -> list[FeedOutcome]:
+    """Store several fetches; the feeds with articles share one transaction (each feed
+    whole), and if that fails they are written one by one, so one bad feed sinks none."""
+    outcomes: dict[int, FeedOutcome] = {}
+    with_articles = []
+    for fetched in batch:
+        if fetched.kind == "unchanged":
+            unchanged.add(fetched.feed.id, fetched.at, fetched.state)
+            outcomes[id(fetched)] = FeedOutcome(
+                fetched.feed.name, "not_modified", next_poll=fetched.state["next_poll_at"]
+            )
+        elif fetched.kind == "failed":
+            outcomes[id(fetched)] = _record_failure(store, fetched)
+        else:
+            with_articles.append(fetched)
+    polls = [(f.feed.id, f.articles, f.at, f.state) for f in with_articles]
     try:
-        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-        body_hash = hashlib.sha256(result.body).hexdigest() if not result.not_modified else None
-        if result.not_modified or body_hash == feed.body_hash:  # some servers never send 304
-            state = {
-                "next_poll_at": next_poll_ok(now, interval),
-                "url": result.moved_to or feed.url,
-            }
-            if not result.not_modified:
-                state.update(etag=result.etag, last_modified=result.last_modified)
-            unchanged.add(feed.id, now, state)
-            return FeedOutcome(feed.name, "not_modified", next_poll=state["next_poll_at"])
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            ingest_thread, _ingest, feed, result, body_hash, store, interval, now
-        )
-    except (FetchError, ParseError) as exc:
-        return _fail(feed, store, policy, interval, now, exc)
-    except Exception as exc:  # a bug: log it loudly, keep the cycle going
-        log.exception("feed %r: internal error", feed.name)
-        return _fail(feed, store, policy, interval, now, exc, internal=True)
+        counts = store.save_polls(polls)
+    except Exception:
+        if len(polls) == 1:
+            raise
+        counts = [store.save_polls([poll])[0] for poll in polls]
+    for fetched, feed_counts in zip(with_articles, counts, strict=True):
+        outcomes[id(fetched)] = _articles_outcome(fetched, feed_counts)
+    return [outcomes[id(fetched)] for fetched in batch]
 
 
-def _ingest(
-    feed: FeedState,
-    result: FetchResult,
-    body_hash: str,
-    store: Store,
-    interval: float,
-    now: datetime,
-) -> FeedOutcome:
-    """Turn a fetched body into stored articles (runs in a worker thread)."""
-    state = {
-        "next_poll_at": next_poll_ok(now, interval),
-        "url": result.moved_to or feed.url,
-        "etag": result.etag,
-        "last_modified": result.last_modified,
-    }
-    if result.moved_to:
-        log.info("feed %r moved permanently to %s", feed.name, result.moved_to)
-    parsed = parse_feed(result.body, result.content_type, result.final_url)
-    language = parsed.language or feed.language
-    batch: list[Article] = []
-    for raw in parsed.entries:
-        article = normalize_entry(raw, feed=feed.name, fetched_at=now, feed_language=language)
-        if article is not None:
-            batch.append(article)
-    # Oldest first, so that stored ids follow publication order.
-    batch = sorted(distinct_entries(batch), key=lambda a: a.published)
-    counts = store.save_poll(
-        feed.id, batch, now, body_hash=body_hash, bozo=parsed.bozo, last_error=None, **state
-    )
+def _record_failure(store: Store, fetched: Fetched) -> FeedOutcome:
+    feed, now, state = fetched.feed, fetched.at, fetched.state
+    next_poll = state["next_poll_at"]
+    store.record_failure(feed.id, now, **state)
+    wait = format_duration((next_poll - now).total_seconds())
+    log.warning("feed %r failed (%s); next try in %s", feed.name, fetched.error, wait)
+    status = "parked" if state["parked_reason"] else "failed"
+    return FeedOutcome(feed.name, status, error=fetched.error, next_poll=next_poll)
+
+
+def _articles_outcome(fetched: Fetched, counts) -> FeedOutcome:
+    feed = fetched.feed
     log.info(
         "feed %r: %d entries, %d new, %d updated, %d duplicates%s",
-        feed.name, len(parsed.entries), counts.new, counts.updated, counts.duplicates,
-        f" (malformed: {parsed.bozo})" if parsed.bozo else "",
+        feed.name, fetched.entries, counts.new, counts.updated, counts.duplicates,
+        f" (malformed: {fetched.bozo})" if fetched.bozo else "",
     )  # fmt: skip
     return FeedOutcome(
         feed.name,
@@ -131,37 +196,25 @@ def _ingest(
         updated=counts.updated,
         unchanged=counts.unchanged,
         duplicates=counts.duplicates,
-        bozo=parsed.bozo,
-        next_poll=state["next_poll_at"],
+        bozo=fetched.bozo,
+        next_poll=fetched.state["next_poll_at"],
     )
 
 
-def _fail(
+async def poll_feed(
     feed: FeedState,
+    fetcher: Fetcher,
     store: Store,
     policy: PollPolicy,
-    interval: float,
-    now: datetime,
-    exc: Exception,
-    internal: bool = False,
+    clock: Clock = utc_now,
 ) -> FeedOutcome:
-    failures = feed.consecutive_failures + 1
-    message = f"internal error: {type(exc).__name__}: {exc}" if internal else str(exc)
-    status = getattr(exc, "status", None)
-    if status == 410:
-        parked = "HTTP 410 Gone: the publisher removed this feed (retried daily)"
-        next_poll = now + timedelta(seconds=policy.gone_retry)
-    else:
-        parked = None
-        next_poll = next_poll_failed(
-            now, failures, interval, policy, retry_after=getattr(exc, "retry_after", None)
-        )
-    store.record_failure(feed.id, now, error=message, next_poll_at=next_poll, parked_reason=parked)
-    wait = format_duration((next_poll - now).total_seconds())
-    log.warning("feed %r failed (%s); next try in %s", feed.name, message, wait)
-    return FeedOutcome(
-        feed.name, "parked" if parked else "failed", error=message, next_poll=next_poll
-    )
+    """Poll one feed and record the result (both halves, in this process)."""
+    unchanged = UnchangedFeeds(store)
+    fetched = await fetch_feed(feed, fetcher, policy, clock)
+    try:
+        return await asyncio.to_thread(record, store, fetched, unchanged)
+    finally:
+        unchanged.flush()
 
 
 async def poll_feeds(
@@ -173,14 +226,18 @@ async def poll_feeds(
     clock: Clock = utc_now,
     on_feed_done: Callable[[FeedOutcome], None] | None = None,
 ) -> list[FeedOutcome]:
-    """Poll the given feeds concurrently (the fetcher enforces the limits)."""
+    """Poll the given feeds concurrently in this process (the fetcher enforces the limits).
+
+    One thread parses and writes: it is CPU work, and more threads would only fight over
+    the GIL (measured: three times the CPU time, mostly in futex waits).
+    """
     unchanged = UnchangedFeeds(store)
-    # One thread parses and stores: CPU work, so more threads would only fight over the GIL
-    # (measured: three times the CPU time, mostly in futex waits).
-    ingest_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest")
+    loop = asyncio.get_running_loop()
 
     async def one(feed: FeedState) -> FeedOutcome:
-        outcome = await poll_feed(feed, fetcher, store, policy, clock, unchanged, ingest_thread)
+        fetched = await fetch_feed(feed, fetcher, policy, clock, worker)
+        outcome = await loop.run_in_executor(worker, record, store, fetched, unchanged)
         if on_feed_done:
             on_feed_done(outcome)
         return outcome
@@ -188,7 +245,7 @@ async def poll_feeds(
     try:
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
     finally:
-        ingest_thread.shutdown(wait=True)
+        worker.shutdown(wait=True)
         unchanged.flush()
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from bot.model import FeedSpec
 from bot.store import Store
+from bot.store.db import MIGRATIONS, SCHEMA_HEAD, current_revision
 from bot.store.tables import metadata
 
 NOW = datetime.now(UTC)
@@ -22,8 +25,15 @@ def test_migrations_from_empty_database_match_the_tables(tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert current_revision(store.engine) == SCHEMA_HEAD
     store.close()
     Store.open(f"sqlite:///{tmp_path / 'new' / 'bot.db'}").close()  # idempotent re-open
+
+
+def test_schema_head_constant_names_the_newest_migration():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
 
 
 def test_sync_feeds_adds_updates_and_disables(store):

@@ -40,11 +40,10 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     store.sync_feeds([FeedSpec(n, httpserver.url_for(f"/{n}")) for n in names], datetime.now(UTC))
     feeds = store.feed_states()
     shards = [feeds[:3], feeds[3:]]  # one local server: shard by hand to get two workers
-    store.engine.dispose()
     seen = []
     outcomes = poll_in_processes(
         shards,
-        database_url=str(store.engine.url),
+        store=store,
         limits=FAST_LIMITS,
         policy=PollPolicy(),
         on_feed_done=seen.append,

@@ -160,6 +160,9 @@ class Fetcher:
             status = response.status_code
             moved_to = _permanent_target(response)
             if status == 304:
+                # Reading the (empty) body lets httpx keep the connection for the next feed
+                # of this host; an unread response closes it.
+                await _read_capped(response, CHUNK)
                 return FetchResult(304, final_url=str(response.url), moved_to=moved_to)
             if status >= 400 or status < 200 or status in (204, 205):
                 raise _status_error(response)

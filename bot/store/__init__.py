@@ -25,12 +25,11 @@ __all__ = ["SaveCounts", "Store"]
 class Store:
     """Feeds, articles and poll history, behind methods that speak the bot's types."""
 
-    def __init__(self, engine: Engine, write_lock=None):
+    def __init__(self, engine: Engine):
         self.engine = engine
         # SQLite has one writer at a time and makes the others sleep-poll (1, 2, 5… ms);
-        # queueing our own writers on a lock instead keeps the write path busy. Worker
-        # processes share one multiprocessing lock (see bot/workers.py).
-        self.write_lock = write_lock or threading.Lock()
+        # our own threads queue on a lock instead.
+        self.write_lock = threading.Lock()
 
     @contextmanager
     def _writing(self):
@@ -70,6 +69,18 @@ class Store:
         with self._writing() as conn:
             counts = save_articles(conn, feed_id, batch, now)
             feed_rows.record_success(conn, feed_id, now, **feed_values)
+            return counts
+
+    def save_polls(
+        self, polls: Sequence[tuple[int, Sequence[Article], datetime, dict]]
+    ) -> list[SaveCounts]:
+        """Several feeds' (id, articles, time, state) in one transaction: each feed stays
+        whole, and a commit per feed (the dominant cost of a big first poll) is saved."""
+        with self._writing() as conn:
+            counts = []
+            for feed_id, batch, now, values in polls:
+                counts.append(save_articles(conn, feed_id, batch, now))
+                feed_rows.record_success(conn, feed_id, now, **values)
             return counts
 
     def record_success(self, feed_id: int, now: datetime, **feed_values) -> None:

@@ -1,7 +1,8 @@
 """Storing a feed's articles without duplicates, in one pass of batched look-ups.
 
 An entry is, in order of the checks:
-1. one we have seen from this feed before (sightings): updated if its text changed;
+1. one we have seen from this feed before (its own article, or a sighting): updated if
+   its text changed;
 2. a copy of a stored article with the same canonical URL (another feed carried it);
 3. a copy of a stored article with the same normalized title from the same outlet within
    a few days: what Google News sends (its own redirect URL, " - Outlet" in the title)
@@ -13,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from bot.model import Article
 from bot.store.tables import articles, sightings
@@ -108,44 +109,54 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start : start + size]
 
 
+# Statements built once: expanding IN parameters compile once and cache, where an IN
+# over a literal list would build and coerce a bind parameter per value on every call.
+_FEED = bindparam("feed_id")
+_VALUES = bindparam("values", expanding=True)
+OWN = select(articles.c.entry_id, articles.c.id, articles.c.feed_id, articles.c.content_hash).where(
+    articles.c.feed_id == _FEED, articles.c.entry_id.in_(_VALUES)
+)
+SIGHTED = (
+    select(sightings.c.entry_id, articles.c.id, articles.c.feed_id, articles.c.content_hash)
+    .join(articles, articles.c.id == sightings.c.article_id)
+    .where(sightings.c.feed_id == _FEED, sightings.c.entry_id.in_(_VALUES))
+)
+BY_URL = select(articles.c.id, articles.c.url).where(
+    articles.c.url.in_(_VALUES), articles.c.feed_id != _FEED
+)
+BY_TITLE = select(
+    articles.c.id, articles.c.url, articles.c.title_key, articles.c.outlet, articles.c.published_at
+).where(articles.c.title_key.in_(_VALUES), articles.c.feed_id != _FEED)
+
+
+def _select_in(conn: Connection, statement, feed_id: int, values: list[str]):
+    """Rows of `statement` for the values, a bounded IN list at a time."""
+    for chunk in _chunks(sorted(set(values))):
+        yield from conn.execute(statement, {"feed_id": feed_id, "values": chunk})
+
+
 def _sighted(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, _Known]:
-    found = {}
-    for chunk in _chunks(entry_ids):
-        query = (
-            select(sightings.c.entry_id, articles.c.id, articles.c.feed_id, articles.c.content_hash)
-            .join(articles, articles.c.id == sightings.c.article_id)
-            .where(sightings.c.feed_id == feed_id, sightings.c.entry_id.in_(chunk))
-        )
-        for row in conn.execute(query):
-            found[row.entry_id] = _Known(row.id, row.feed_id, row.content_hash)
-    return found
+    """Entries this feed sent before: its own articles, and copies it carried."""
+    return {
+        row.entry_id: _Known(row.id, row.feed_id, row.content_hash)
+        for statement in (OWN, SIGHTED)
+        for row in _select_in(conn, statement, feed_id, entry_ids)
+    }
 
 
 def _by_url(conn: Connection, urls: list[str], feed_id: int) -> dict:
     """Stored articles of other feeds with these URLs."""
     found = {}
-    for chunk in _chunks(sorted(set(urls))):
-        query = select(articles.c.id, articles.c.url).where(
-            articles.c.url.in_(chunk), articles.c.feed_id != feed_id
-        )
-        for row in conn.execute(query):
-            found.setdefault(row.url, row)
+    for row in _select_in(conn, BY_URL, feed_id, urls):
+        found.setdefault(row.url, row)
     return found
 
 
 def _by_title(conn: Connection, keys: list[str], feed_id: int) -> dict[str, list]:
     """Stored articles of other feeds with these title keys."""
     found: dict[str, list] = {}
-    for chunk in _chunks(sorted(set(keys))):
-        query = select(
-            articles.c.id,
-            articles.c.url,
-            articles.c.title_key,
-            articles.c.outlet,
-            articles.c.published_at,
-        ).where(articles.c.title_key.in_(chunk), articles.c.feed_id != feed_id)
-        for row in conn.execute(query):
-            found.setdefault(row.title_key, []).append(row)
+    for row in _select_in(conn, BY_TITLE, feed_id, keys):
+        found.setdefault(row.title_key, []).append(row)
     return found
 
 
@@ -196,24 +207,17 @@ def _add_sighting(
 
 
 def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime) -> int:
-    """Insert new articles and their sightings: two set-based statements, no RETURNING,
-    so the driver's executemany does the work."""
-    if not batch:
-        return 0
-    conn.execute(articles.insert(), [_row(feed_id, a, now) for a in batch])
-    for chunk in _chunks([a.entry_id for a in batch]):
-        conn.execute(
-            sightings.insert().from_select(
-                ["feed_id", "entry_id", "article_id", "url", "seen_at"],
-                select(
-                    articles.c.feed_id,
-                    articles.c.entry_id,
-                    articles.c.id,
-                    articles.c.url,
-                    articles.c.fetched_at,
-                ).where(articles.c.feed_id == feed_id, articles.c.entry_id.in_(chunk)),
-            )
-        )
+    """Insert new articles in one executemany (no RETURNING: nothing needs their ids)."""
+    if batch:
+        stamp = _sqlite_time(now)
+        conn.exec_driver_sql(
+            "INSERT INTO articles (feed_id, entry_id, url, title, summary, content, author,"
+            " language, outlet, title_key, content_hash, published_at, fetched_at, updated_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(feed_id, a.entry_id, a.url, a.title, a.summary, a.content, a.author, a.language,
+              a.outlet, a.title_key, a.content_hash, _sqlite_time(a.published), stamp, stamp)
+             for a in batch],
+        )  # fmt: skip
     return len(batch)
 
 
@@ -234,3 +238,7 @@ def _row(feed_id: int, a: Article, now: datetime) -> dict:
         "fetched_at": now,
         "updated_at": now,
     }
+
+
+def _sqlite_time(when: datetime) -> str:
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")

@@ -92,8 +92,9 @@ articles = Table(
     Index("ix_articles_published_at", "published_at"),
 )
 
-# Every (feed, entry id) seen, pointing at the one stored article it is: the article's own
-# entry and the copies of it that other feeds carried (Google News, wire syndication).
+# Entries that are copies of a stored article: another feed's entry for the same story
+# (Google News, wire syndication), or an entry known under a second id. An article's own
+# entry is (articles.feed_id, articles.entry_id) and is not repeated here.
 sightings = Table(
     "sightings",
     metadata,
