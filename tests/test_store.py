@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from bot.model import FeedSpec
+from bot.model import Article, FeedSpec
 from bot.store import Store
 from bot.store.db import MIGRATIONS, SCHEMA_HEAD, current_revision
 from bot.store.tables import metadata
@@ -52,3 +52,24 @@ def test_opml_feeds_survive_a_config_sync(store):
     assert not store.add_feed(FeedSpec("imported", "https://other.example/f", origin="opml"), NOW)
     store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
     assert {f.name: f.enabled for f in store.feed_states()} == {"A": True, "Imported": True}
+
+
+def test_stored_article_reads_back_exactly(store):
+    from sqlalchemy import select
+
+    from bot.store.tables import articles
+
+    (feed,) = [
+        store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
+    ] and store.feed_states()
+    published = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    article = Article(
+        feed="A", entry_id="e1", url="https://a.example/1", title="Título", summary="s",
+        content="", author=None, language="es", outlet="a.example", title_key="titulo",
+        content_hash="h", published=published,
+    )  # fmt: skip
+    counts = store.save_poll(feed.id, [article], NOW, next_poll_at=NOW)
+    assert counts.new == 1
+    with store.engine.connect() as conn:
+        row = conn.execute(select(articles)).one()
+    assert (row.published_at, row.fetched_at, row.title) == (published, NOW, "Título")
