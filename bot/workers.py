@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -31,7 +32,8 @@ MIN_FEEDS_PER_WORKER = 100  # below this, starting a process costs more than it 
 MAX_AUTO_WORKERS = 4
 
 CHANNEL_SIZE = 64  # fetched feeds in flight to the writer, at most
-GROUP_SIZE = 16  # feeds written per transaction when the writer has a backlog
+GROUP_SIZE = 16  # feeds written per transaction, at most
+GROUP_WAIT = 0.02  # seconds the writer waits to fill a group
 log = logging.getLogger("bot.poll")
 _channel: multiprocessing.Queue  # set in each worker by _init_worker
 
@@ -102,11 +104,13 @@ def poll_in_processes(
 
 
 def _waiting(channel: multiprocessing.Queue, limit: int) -> list:
-    """What is already queued, up to limit, without waiting for more."""
+    """What arrives within GROUP_WAIT, up to limit: a commit costs as much as writing a
+    feed's articles, so a few milliseconds of waiting save most commits of a big poll."""
     found = []
+    deadline = time.monotonic() + GROUP_WAIT
     while len(found) < limit:
         try:
-            found.append(channel.get_nowait())
+            found.append(channel.get(timeout=max(0.0, deadline - time.monotonic())))
         except queue.Empty:
             break
     return found
@@ -126,7 +130,10 @@ def _fetch_shard(limits: FetchLimits, policy: PollPolicy, shard: list[FeedState]
 
         async def one(feed: FeedState) -> None:
             fetched = await fetch_feed(feed, fetcher, policy, parse_thread=parse_thread)
-            await loop.run_in_executor(parse_thread, _channel.put, fetched)
+            try:
+                _channel.put_nowait(fetched)
+            except queue.Full:  # the writer is behind: wait in a thread, not in the loop
+                await loop.run_in_executor(parse_thread, _channel.put, fetched)
 
         async with Fetcher(limits) as fetcher:
             try:

@@ -35,7 +35,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _INVISIBLE_OPEN = re.compile(r"<(script|style|noscript|template|applet)\b|<!--", re.I)
 _TAG = re.compile(r"<[^<>]*>")
 _BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|blockquote|section|article)\b[^<>]*>", re.I)
-_SPACE = re.compile(r"\s+")
 # Control and format characters (Unicode Cc, Cf) other than white space: invisible noise.
 _INVISIBLE_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f"
@@ -101,13 +100,14 @@ def plain_text(markup: str | None, limit: int = MAX_SUMMARY) -> str:
     """
     if not markup:
         return ""
-    text = _drop_invisible(markup) if "<" in markup else markup
-    text = _BLOCK_TAG.sub(" ", text)
-    text = _TAG.sub("", text)
-    text = html.unescape(text)
+    text = markup
+    if "<" in text:
+        text = _TAG.sub("", _BLOCK_TAG.sub(" ", _drop_invisible(text)))
+    if "&" in text:
+        text = html.unescape(text)
     if not text.isprintable():
         text = _INVISIBLE_CHARS.sub("", text)
-    return _SPACE.sub(" ", text).strip()[:limit]
+    return " ".join(text.split())[:limit]
 
 
 def _drop_invisible(markup: str) -> str:

@@ -77,10 +77,8 @@ class Store:
         """Several feeds' (id, articles, time, state) in one transaction: each feed stays
         whole, and a commit per feed (the dominant cost of a big first poll) is saved."""
         with self._writing() as conn:
-            counts = []
-            for feed_id, batch, now, values in polls:
-                counts.append(save_articles(conn, feed_id, batch, now))
-                feed_rows.record_success(conn, feed_id, now, **values)
+            counts = [save_articles(conn, feed_id, batch, now) for feed_id, batch, now, _ in polls]
+            feed_rows.record_successes(conn, [(f, now, values) for f, _, now, values in polls])
             return counts
 
     def record_success(self, feed_id: int, now: datetime, **feed_values) -> None:
@@ -90,8 +88,7 @@ class Store:
     def record_successes(self, successes: list[tuple[int, datetime, dict]]) -> None:
         """Several feeds' (id, time, state) that had nothing new, in one transaction."""
         with self._writing() as conn:
-            for feed_id, now, values in successes:
-                feed_rows.record_success(conn, feed_id, now, **values)
+            feed_rows.record_successes(conn, successes)
 
     def record_failure(self, feed_id: int, now: datetime, **values) -> None:
         with self._writing() as conn:

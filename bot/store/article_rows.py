@@ -12,11 +12,12 @@ An entry is, in order of the checks:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from bot.model import Article
 from bot.store.tables import articles, sightings
@@ -109,10 +110,11 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start : start + size]
 
 
-# Statements built once: expanding IN parameters compile once and cache, where an IN
-# over a literal list would build and coerce a bind parameter per value on every call.
+# Statements built once and cached compiled. The values of an IN travel as one JSON
+# array read by SQLite's json_each: an IN over a list (even an "expanding" one) renders
+# and binds a parameter per value on every call, which was a third of the write time.
 _FEED = bindparam("feed_id")
-_VALUES = bindparam("values", expanding=True)
+_VALUES = select(func.json_each(bindparam("values")).table_valued("value").c.value)
 OWN = select(articles.c.entry_id, articles.c.id, articles.c.feed_id, articles.c.content_hash).where(
     articles.c.feed_id == _FEED, articles.c.entry_id.in_(_VALUES)
 )
@@ -132,7 +134,7 @@ BY_TITLE = select(
 def _select_in(conn: Connection, statement, feed_id: int, values: list[str]):
     """Rows of `statement` for the values, a bounded IN list at a time."""
     for chunk in _chunks(sorted(set(values))):
-        yield from conn.execute(statement, {"feed_id": feed_id, "values": chunk})
+        yield from conn.execute(statement, {"feed_id": feed_id, "values": json.dumps(chunk)})
 
 
 def _sighted(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, _Known]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from bot.model import FeedSpec, FeedState
 from bot.store.tables import articles, feeds
@@ -138,6 +138,28 @@ def record_success(conn: Connection, feed_id: int, now: datetime, **values) -> N
             **values,
         )
     )
+
+
+def record_successes(conn: Connection, successes: list[tuple[int, datetime, dict]]) -> None:
+    """Many feeds' successes: one executemany per shape of values, not a statement each."""
+    shapes: dict[tuple[str, ...], list[dict]] = {}
+    for feed_id, now, values in successes:
+        shapes.setdefault(tuple(sorted(values)), []).append(
+            {"feed_id": feed_id, "now": now, **{f"v_{k}": v for k, v in values.items()}}
+        )
+    for keys, rows in shapes.items():
+        statement = (
+            update(feeds)
+            .where(feeds.c.id == bindparam("feed_id"))
+            .values(
+                last_polled_at=bindparam("now"),
+                last_success_at=bindparam("now"),
+                consecutive_failures=0,
+                parked_reason=None,
+                **{key: bindparam(f"v_{key}") for key in keys},
+            )
+        )
+        conn.execute(statement, rows)
 
 
 def record_failure(
