@@ -12,6 +12,7 @@ An entry is, in order of the checks:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,7 +71,11 @@ def save_articles(
         counts.duplicates += 1
         _add_sighting(conn, feed_id, article, twin.id, now)
         if _is_redirector(twin.url) and article.url and not _is_redirector(article.url):
-            conn.execute(update(articles).where(articles.c.id == twin.id).values(url=article.url))
+            conn.execute(
+                update(articles)
+                .where(articles.c.id == twin.id)
+                .values(url=article.url, url_hash=key_hash(article.url))
+            )
     counts.new = _insert(conn, feed_id, to_insert, now)
     return counts
 
@@ -124,14 +129,20 @@ SIGHTED = (
     .where(sightings.c.feed_id == _FEED, sightings.c.entry_id.in_(_VALUES))
 )
 BY_URL = select(articles.c.id, articles.c.url).where(
-    articles.c.url.in_(_VALUES), articles.c.feed_id != _FEED
+    articles.c.url_hash.in_(_VALUES), articles.c.feed_id != _FEED
 )
 BY_TITLE = select(
     articles.c.id, articles.c.url, articles.c.title_key, articles.c.outlet, articles.c.published_at
-).where(articles.c.title_key.in_(_VALUES), articles.c.feed_id != _FEED)
+).where(articles.c.title_hash.in_(_VALUES), articles.c.feed_id != _FEED)
 
 
-def _select_in(conn: Connection, statement, feed_id: int, values: list[str]):
+def key_hash(text: str) -> int:
+    """A signed 64-bit hash of a dedup key (the indexed stand-in for the text)."""
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _select_in(conn: Connection, statement, feed_id: int, values: list):
     """Rows of `statement` for the values, a bounded IN list at a time."""
     for chunk in _chunks(sorted(set(values))):
         yield from conn.execute(statement, {"feed_id": feed_id, "values": json.dumps(chunk)})
@@ -147,18 +158,22 @@ def _sighted(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, 
 
 
 def _by_url(conn: Connection, urls: list[str], feed_id: int) -> dict:
-    """Stored articles of other feeds with these URLs."""
+    """Stored articles of other feeds with these URLs (looked up by hash, matched by text)."""
+    wanted = set(urls)
     found = {}
-    for row in _select_in(conn, BY_URL, feed_id, urls):
-        found.setdefault(row.url, row)
+    for row in _select_in(conn, BY_URL, feed_id, [key_hash(u) for u in wanted]):
+        if row.url in wanted:
+            found.setdefault(row.url, row)
     return found
 
 
 def _by_title(conn: Connection, keys: list[str], feed_id: int) -> dict[str, list]:
-    """Stored articles of other feeds with these title keys."""
+    """Stored articles of other feeds with these title keys (by hash, matched by text)."""
+    wanted = set(keys)
     found: dict[str, list] = {}
-    for row in _select_in(conn, BY_TITLE, feed_id, keys):
-        found.setdefault(row.title_key, []).append(row)
+    for row in _select_in(conn, BY_TITLE, feed_id, [key_hash(k) for k in wanted]):
+        if row.title_key in wanted:
+            found.setdefault(row.title_key, []).append(row)
     return found
 
 
@@ -188,6 +203,7 @@ def _update_text(conn: Connection, article_id: int, article: Article, now: datet
             summary=article.summary,
             content=article.content,
             title_key=article.title_key,
+            title_hash=key_hash(article.title_key),
             content_hash=article.content_hash,
             updated_at=now,
         )
@@ -219,10 +235,11 @@ def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime)
         stamp = _sqlite_time(now)
         conn.exec_driver_sql(
             "INSERT INTO articles (feed_id, entry_id, url, title, summary, content, author,"
-            " language, outlet, title_key, content_hash, published_at, fetched_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " language, outlet, title_key, content_hash, published_at, fetched_at, updated_at,"
+            " url_hash, title_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(feed_id, a.entry_id, a.url, a.title, a.summary, a.content, a.author, a.language,
-              a.outlet, a.title_key, a.content_hash, _sqlite_time(a.published), stamp, stamp)
+              a.outlet, a.title_key, a.content_hash, _sqlite_time(a.published), stamp, stamp,
+              key_hash(a.url) if a.url else None, key_hash(a.title_key))
              for a in batch],
         )  # fmt: skip
     return len(batch)

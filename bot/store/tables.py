@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -82,13 +83,17 @@ articles = Table(
     Column("language", Text),
     Column("outlet", Text),
     Column("title_key", Text, nullable=False),
+    # 64-bit hashes of url and title_key: what dedup looks up. Indexes of 8-byte keys are
+    # a tenth the size of text ones, so a big poll dirties far fewer pages per commit.
+    Column("url_hash", BigInteger),
+    Column("title_hash", BigInteger, nullable=False),
     Column("content_hash", Text, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("feed_id", "entry_id", name="uq_articles_feed_entry"),
-    Index("ix_articles_url", "url"),
-    Index("ix_articles_title_key", "title_key"),
+    Index("ix_articles_url_hash", "url_hash"),
+    Index("ix_articles_title_hash", "title_hash"),
     Index("ix_articles_published_at", "published_at"),
 )
 

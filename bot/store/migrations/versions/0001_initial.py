@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("language", sa.Text(), nullable=True),
         sa.Column("outlet", sa.Text(), nullable=True),
         sa.Column("title_key", sa.Text(), nullable=False),
+        sa.Column("url_hash", sa.BigInteger(), nullable=True),
+        sa.Column("title_hash", sa.BigInteger(), nullable=False),
         sa.Column("content_hash", sa.Text(), nullable=False),
         sa.Column("published_at", sa.DateTime(), nullable=False),
         sa.Column("fetched_at", sa.DateTime(), nullable=False),
@@ -73,8 +75,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index("ix_articles_published_at", ["published_at"], unique=False)
-        batch_op.create_index("ix_articles_title_key", ["title_key"], unique=False)
-        batch_op.create_index("ix_articles_url", ["url"], unique=False)
+        batch_op.create_index("ix_articles_title_hash", ["title_hash"], unique=False)
+        batch_op.create_index("ix_articles_url_hash", ["url_hash"], unique=False)
 
     op.create_table(
         "sightings",
@@ -98,8 +100,8 @@ def downgrade() -> None:
 
     op.drop_table("sightings")
     with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.drop_index("ix_articles_url")
-        batch_op.drop_index("ix_articles_title_key")
+        batch_op.drop_index("ix_articles_url_hash")
+        batch_op.drop_index("ix_articles_title_hash")
         batch_op.drop_index("ix_articles_published_at")
 
     op.drop_table("articles")
