@@ -73,18 +73,29 @@ class App:
 
     def select_feeds(self, *, all_feeds: bool = False, name: str | None = None) -> list[FeedState]:
         """Due feeds by default; every enabled feed with all_feeds; one feed by name."""
+        states = self.store.feed_states(
+            due_at=None if all_feeds or name else utc_now(), with_counts=False
+        )
         if name is not None:
-            return [f for f in self.store.feed_states() if f.name.casefold() == name.casefold()]
-        if all_feeds:
-            return [f for f in self.store.feed_states() if f.enabled]
-        return self.store.feed_states(due_at=utc_now())
+            return [f for f in states if f.name.casefold() == name.casefold()]
+        return [f for f in states if f.enabled]
 
     async def poll(
         self,
         feeds: list[FeedState],
         on_feed_done: Callable[[FeedOutcome], None] | None = None,
     ) -> PollSummary:
-        """One poll cycle: in this process, or across worker processes when it is big."""
+        """One poll cycle: in this process, or across worker processes when it is big.
+
+        Skipped, with the reason in the summary, while another process polls this database.
+        """
+        with self.store.cycle_lock() as ours:
+            if not ours:
+                log.warning("another poll cycle is running on this database; this one is skipped")
+                return PollSummary(skipped="another poll cycle is running on this database")
+            return await self._poll(feeds, on_feed_done)
+
+    async def _poll(self, feeds, on_feed_done) -> PollSummary:
         workers = worker_count(self.config.settings.poll_workers, len(feeds))
         if workers == 1:
             async with Fetcher(fetch_limits(self.config)) as fetcher:

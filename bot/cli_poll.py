@@ -40,6 +40,9 @@ def _with_progress_bar(app, feeds) -> PollSummary:
 
 
 def print_summary(summary: PollSummary, nothing_due: bool = False) -> None:
+    if summary.skipped:
+        print(f"nothing was polled: {summary.skipped}")
+        return
     if nothing_due:
         print("no feed is due; `poll --all` polls every feed now")
         return

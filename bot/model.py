@@ -74,6 +74,7 @@ class PollSummary:
 
     outcomes: list[FeedOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    skipped: str | None = None  # why nothing was polled (another cycle holds the lock)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -93,6 +94,7 @@ class PollSummary:
             "unchanged": self.total("unchanged"),
             "seconds": round(self.seconds, 3),
             "errors": {o.feed: o.error for o in self.outcomes if o.error},
+            **({"skipped": self.skipped} if self.skipped else {}),
         }
 
     @property

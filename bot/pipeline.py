@@ -22,7 +22,6 @@ from bot.durations import format_duration
 from bot.errors import FetchError, ParseError
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.normalize import distinct_entries, normalize_entry
-from bot.feeds.parse import parse_feed
 from bot.feeds.schedule import PollPolicy, next_poll_failed, next_poll_ok
 from bot.model import Article, FeedOutcome, FeedState, PollSummary
 from bot.store import Store
@@ -86,6 +85,9 @@ async def fetch_feed(
 
 def _parse(feed: FeedState, result: FetchResult, state: dict, now: datetime) -> Fetched:
     """Bytes → normalized articles, oldest first (so stored ids follow publication)."""
+    # Imported on first use: a cycle of 304s never needs feedparser (~60 ms to import).
+    from bot.feeds.parse import parse_feed
+
     parsed = parse_feed(result.body, result.content_type, result.final_url)
     language = parsed.language or feed.language
     batch = []

@@ -35,7 +35,9 @@ CHANNEL_SIZE = 64  # fetched feeds in flight to the writer, at most
 GROUP_SIZE = 16  # feeds written per transaction, at most
 GROUP_WAIT = 0.02  # seconds the writer waits to fill a group
 log = logging.getLogger("bot.poll")
-_channel: multiprocessing.Queue  # set in each worker by _init_worker
+# Set in each worker by _init_worker.
+_channel: multiprocessing.Queue
+_shards: list[list[FeedState]]
 
 
 def worker_count(setting: int, due: int, cpus: int | None = None) -> int:
@@ -76,10 +78,12 @@ def poll_in_processes(
     unchanged = UnchangedFeeds(store)
     outcomes: dict[int, FeedOutcome] = {}
     store.engine.dispose()  # no pooled connection may cross a fork
+    # With fork, initializer arguments reach the workers as memory, not pickles: the
+    # shards go that way, and each task names its shard by index.
     with ProcessPoolExecutor(
-        len(shards), mp_context=context, initializer=_init_worker, initargs=(channel,)
+        len(shards), mp_context=context, initializer=_init_worker, initargs=(channel, shards)
     ) as pool:
-        futures = [pool.submit(_fetch_shard, share, policy, shard) for shard in shards]
+        futures = [pool.submit(_fetch_shard, share, policy, i) for i in range(len(shards))]
         total = sum(map(len, shards))
         while len(outcomes) < total:
             try:
@@ -116,13 +120,14 @@ def _waiting(channel: multiprocessing.Queue, limit: int) -> list:
     return found
 
 
-def _init_worker(channel: multiprocessing.Queue) -> None:
-    global _channel
-    _channel = channel
+def _init_worker(channel: multiprocessing.Queue, shards: list[list[FeedState]]) -> None:
+    global _channel, _shards
+    _channel, _shards = channel, shards
 
 
-def _fetch_shard(limits: FetchLimits, policy: PollPolicy, shard: list[FeedState]) -> int:
+def _fetch_shard(limits: FetchLimits, policy: PollPolicy, index: int) -> int:
     """A worker's whole job: its own HTTP clients and event loop; no database."""
+    shard = _shards[index]
 
     async def run() -> int:
         loop = asyncio.get_running_loop()

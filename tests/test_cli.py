@@ -184,3 +184,22 @@ def test_run_polls_on_schedule_says_console_and_stops_on_sigterm(workdir, httpse
 def test_health_fails_before_any_poll(workdir):
     result = bot(workdir, "health", config="feeds: []\n")
     assert result.returncode == 1 and "no poll cycle" in result.stdout
+
+
+def test_a_second_poll_cycle_on_the_same_database_is_skipped(workdir, httpserver):
+    from bot.store import Store
+
+    httpserver.expect_request("/ok").respond_with_data(rss(ITEMS), content_type="text/xml")
+    config = feeds_config(("Ok", httpserver.url_for("/ok")))
+    bot(workdir, "check", config=config)
+    store = Store.open(f"sqlite:///{workdir / 'bot.db'}")
+    try:
+        with store.cycle_lock() as ours:
+            assert ours
+            busy = bot(workdir, "poll", "--all", "--json")
+            assert json.loads(busy.stdout)["skipped"].startswith("another poll cycle")
+            assert busy.returncode == 0
+    finally:
+        store.close()
+    free = json.loads(bot(workdir, "poll", "--all", "--json").stdout)
+    assert "skipped" not in free and free["new"] == 1

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from bot.model import Article, FeedSpec, FeedState
 from bot.store import feed_rows
 from bot.store.article_rows import SaveCounts, save_articles
-from bot.store.db import make_engine, migrate
+from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.tables import articles, feeds, poll_runs
 
 __all__ = ["SaveCounts", "Store"]
@@ -46,6 +46,10 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def cycle_lock(self):
+        """Context manager: whether this process may run a poll cycle now (bot.store.db)."""
+        return cycle_lock(self.engine)
+
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
         with self._writing() as conn:
             feed_rows.sync_declared(conn, specs, now)
@@ -54,9 +58,11 @@ class Store:
         with self._writing() as conn:
             return feed_rows.add_feed(conn, spec, now)
 
-    def feed_states(self, *, due_at: datetime | None = None) -> list[FeedState]:
+    def feed_states(
+        self, *, due_at: datetime | None = None, with_counts: bool = True
+    ) -> list[FeedState]:
         with self.engine.connect() as conn:
-            return feed_rows.load_states(conn, due_at=due_at)
+            return feed_rows.load_states(conn, due_at=due_at, with_counts=with_counts)
 
     def save_poll(
         self,

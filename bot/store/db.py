@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -70,3 +74,27 @@ def migrate(engine: Engine) -> None:
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot migrate the database: {exc}") from exc
+
+
+@contextmanager
+def cycle_lock(engine: Engine) -> Iterator[bool]:
+    """Hold the database's poll lock if it is free: yields whether we hold it.
+
+    One poll cycle at a time per database, across processes (the service and a manual
+    `poll`): two cycles would fetch every feed twice and race to store the same entries.
+    An advisory lock on a file beside the database; the OS drops it if a process dies.
+    """
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    fd = os.open(f"{database}.poll-lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, literal, select, update
 
 from bot.model import FeedSpec, FeedState
 from bot.store.tables import articles, feeds
@@ -80,16 +80,23 @@ def _spec_values(spec: FeedSpec) -> dict:
     }
 
 
-def load_states(conn: Connection, *, due_at: datetime | None = None) -> list[FeedState]:
-    """Every feed with its health and article count; only enabled, due ones with due_at."""
-    counts = (
-        select(articles.c.feed_id, func.count().label("n")).group_by(articles.c.feed_id).subquery()
-    )
-    query = (
-        select(feeds, func.coalesce(counts.c.n, 0).label("article_count"))
-        .outerjoin(counts, counts.c.feed_id == feeds.c.id)
-        .order_by(feeds.c.name)
-    )
+def load_states(
+    conn: Connection, *, due_at: datetime | None = None, with_counts: bool = True
+) -> list[FeedState]:
+    """Every feed with its health (and article count, which costs a pass over the
+    articles); only enabled, due ones with due_at."""
+    if with_counts:
+        counts = (
+            select(articles.c.feed_id, func.count().label("n"))
+            .group_by(articles.c.feed_id)
+            .subquery()
+        )
+        query = select(feeds, func.coalesce(counts.c.n, 0).label("article_count")).outerjoin(
+            counts, counts.c.feed_id == feeds.c.id
+        )
+    else:
+        query = select(feeds, literal(0).label("article_count"))
+    query = query.order_by(feeds.c.name)
     if due_at is not None:
         query = query.where(
             feeds.c.enabled,
