@@ -162,16 +162,38 @@ def record_many(store: Store, batch: list[Fetched], unchanged: UnchangedFeeds) -
             outcomes[id(fetched)] = _record_failure(store, fetched)
         else:
             with_articles.append(fetched)
-    polls = [(f.feed.id, f.articles, f.at, f.state) for f in with_articles]
     try:
-        counts = store.save_polls(polls)
-    except Exception:
-        if len(polls) == 1:
-            raise
-        counts = [store.save_polls([poll])[0] for poll in polls]
-    for fetched, feed_counts in zip(with_articles, counts, strict=True):
-        outcomes[id(fetched)] = _articles_outcome(fetched, feed_counts)
+        counts = store.save_polls([_poll_row(f) for f in with_articles])
+        for fetched, feed_counts in zip(with_articles, counts, strict=True):
+            outcomes[id(fetched)] = _articles_outcome(fetched, feed_counts)
+    except Exception:  # a bug or a database fault: find the feed it belongs to
+        for fetched in with_articles:
+            outcomes[id(fetched)] = _record_alone(store, fetched)
     return [outcomes[id(fetched)] for fetched in batch]
+
+
+def _poll_row(fetched: Fetched) -> tuple:
+    return (fetched.feed.id, fetched.articles, fetched.at, fetched.state)
+
+
+def _record_alone(store: Store, fetched: Fetched) -> FeedOutcome:
+    """One feed in its own transaction; if even that fails, the feed fails (visibly)."""
+    try:
+        return _articles_outcome(fetched, store.save_polls([_poll_row(fetched)])[0])
+    except Exception as exc:
+        log.exception("feed %r: could not store its articles", fetched.feed.name)
+        message = f"internal error: storing failed: {type(exc).__name__}: {exc}"[:500]
+        try:
+            store.record_failure(
+                fetched.feed.id,
+                fetched.at,
+                error=message,
+                next_poll_at=fetched.state["next_poll_at"],
+                parked_reason=None,
+            )
+        except Exception:
+            log.exception("feed %r: could not record its failure either", fetched.feed.name)
+        return FeedOutcome(fetched.feed.name, "failed", error=message)
 
 
 def _record_failure(store: Store, fetched: Fetched) -> FeedOutcome:
@@ -201,22 +223,6 @@ def _articles_outcome(fetched: Fetched, counts) -> FeedOutcome:
         bozo=fetched.bozo,
         next_poll=fetched.state["next_poll_at"],
     )
-
-
-async def poll_feed(
-    feed: FeedState,
-    fetcher: Fetcher,
-    store: Store,
-    policy: PollPolicy,
-    clock: Clock = utc_now,
-) -> FeedOutcome:
-    """Poll one feed and record the result (both halves, in this process)."""
-    unchanged = UnchangedFeeds(store)
-    fetched = await fetch_feed(feed, fetcher, policy, clock)
-    try:
-        return await asyncio.to_thread(record, store, fetched, unchanged)
-    finally:
-        unchanged.flush()
 
 
 async def poll_feeds(

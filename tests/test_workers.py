@@ -53,3 +53,27 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     assert sum(o.new for o in outcomes) == 30
     assert {o.feed for o in outcomes if o.status == "failed"} == {"broken"}
     assert store.stats()["articles"] == 30
+
+
+def test_a_feed_that_cannot_be_stored_fails_alone(store, caplog):
+    from dataclasses import replace
+
+    from bot.feeds.normalize import normalize_entry
+    from bot.model import RawEntry
+    from bot.pipeline import Fetched, UnchangedFeeds, record_many
+
+    now = datetime.now(UTC)
+    store.sync_feeds([FeedSpec("good", "https://g.example/f")], now)
+    (good,) = store.feed_states()
+    ghost = replace(good, id=good.id + 999, name="ghost")  # no such row: the insert fails
+
+    def fetched(feed, n):
+        raw = RawEntry(guid=f"{feed.name}-{n}", link=f"https://{feed.name}.example/{n}",
+                       title=f"Story {n} of {feed.name}")  # fmt: skip
+        article = normalize_entry(raw, feed=feed.name, fetched_at=now)
+        return Fetched(feed, now, "articles", {"next_poll_at": now}, [article], 1)
+
+    outcomes = record_many(store, [fetched(good, 1), fetched(ghost, 1)], UnchangedFeeds(store))
+    assert [(o.feed, o.status) for o in outcomes] == [("good", "ok"), ("ghost", "failed")]
+    assert "storing failed" in outcomes[1].error
+    assert store.stats()["articles"] == 1

@@ -72,10 +72,7 @@ class Store:
         **feed_values,
     ) -> SaveCounts:
         """Store a fetched feed's articles and its new state together, or neither."""
-        with self._writing() as conn:
-            counts = save_articles(conn, feed_id, batch, now)
-            feed_rows.record_success(conn, feed_id, now, **feed_values)
-            return counts
+        return self.save_polls([(feed_id, batch, now, feed_values)])[0]
 
     def save_polls(
         self, polls: Sequence[tuple[int, Sequence[Article], datetime, dict]]
@@ -86,10 +83,6 @@ class Store:
             counts = [save_articles(conn, feed_id, batch, now) for feed_id, batch, now, _ in polls]
             feed_rows.record_successes(conn, [(f, now, values) for f, _, now, values in polls])
             return counts
-
-    def record_success(self, feed_id: int, now: datetime, **feed_values) -> None:
-        with self._writing() as conn:
-            feed_rows.record_success(conn, feed_id, now, **feed_values)
 
     def record_successes(self, successes: list[tuple[int, datetime, dict]]) -> None:
         """Several feeds' (id, time, state) that had nothing new, in one transaction."""

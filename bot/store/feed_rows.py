@@ -132,21 +132,6 @@ def _state(row) -> FeedState:
     )
 
 
-def record_success(conn: Connection, feed_id: int, now: datetime, **values) -> None:
-    """A poll that worked (200 or 304): clear the failure state, store validators."""
-    conn.execute(
-        update(feeds)
-        .where(feeds.c.id == feed_id)
-        .values(
-            last_polled_at=now,
-            last_success_at=now,
-            consecutive_failures=0,
-            parked_reason=None,
-            **values,
-        )
-    )
-
-
 def record_successes(conn: Connection, successes: list[tuple[int, datetime, dict]]) -> None:
     """Many feeds' successes: one executemany per shape of values, not a statement each."""
     shapes: dict[tuple[str, ...], list[dict]] = {}
