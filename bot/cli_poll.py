@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 
 from bot.errors import UsageError
@@ -30,6 +31,10 @@ def _with_progress_bar(app, feeds) -> PollSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    # The bar replaces the per-feed log lines; warnings still print, and the summary
+    # lists every failed feed.
+    poll_log = logging.getLogger("bot.poll")
+    poll_log.setLevel(max(poll_log.getEffectiveLevel(), logging.WARNING))
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task("polling", total=len(feeds))
 
