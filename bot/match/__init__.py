@@ -1,0 +1,1 @@
+"""Topics and search queries: one query language (query.py), one matcher (matcher.py)."""
