@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.config import BotConfig, Environment
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.schedule import PollPolicy
+from bot.match.matcher import Topic
 from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary
 from bot.pipeline import poll_cycle, utc_now
 from bot.store import Store
@@ -32,6 +33,13 @@ def feed_specs(config: BotConfig) -> list[FeedSpec]:
             enabled=f.enabled,
         )
         for f in config.feeds
+    ]
+
+
+def topics(config: BotConfig) -> list[Topic]:
+    return [
+        Topic(id=key, query=t.query, exclude=t.exclude, languages=tuple(t.languages))
+        for key, t in config.topics.items()
     ]
 
 

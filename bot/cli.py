@@ -45,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="counts of feeds and articles")
     stats.add_argument("--json", action="store_true")
     sub.add_parser("health", help="exit 0 when the database is readable and polling is recent")
+    match = sub.add_parser("match", help="does a query match a text, and where")
+    match.add_argument("query")
+    match.add_argument("--text", required=True, help="the body text to match against")
+    match.add_argument("--title", default="", help="a title (title: scopes match only here)")
+    match.add_argument("--lang", help="the text's language, for lang: filters")
+    match.add_argument("--json", action="store_true")
+    classify = sub.add_parser("classify", help="topics of articles given as JSON Lines")
+    classify.add_argument("file", nargs="?", type=Path, help="JSON Lines (default: stdin)")
     return parser
 
 
@@ -70,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `… | head`: the reader has all it wanted
+        return 0
 
 
 def cmd_check(args, env: Environment, config: BotConfig) -> int:
@@ -159,7 +169,32 @@ def cmd_health(args, env, config) -> int:
     return 0
 
 
+def cmd_match(args, env, config) -> int:
+    from bot.cli_match import run_match
+
+    return run_match(args.query, args.text, args.title, args.lang, args.json)
+
+
+def cmd_classify(args, env, config) -> int:
+    from bot.app import topics
+    from bot.cli_match import run_classify
+    from bot.match.matcher import Matcher
+
+    matcher = Matcher(topics(config))
+    if args.file is None:
+        return run_classify(matcher, sys.stdin, sys.stdout)
+    try:
+        with args.file.open(encoding="utf-8") as source:
+            return run_classify(matcher, source, sys.stdout)
+    except BrokenPipeError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc}") from None
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
+    "match": cmd_match,
+    "classify": cmd_classify,
     "run": cmd_run,
     "poll": cmd_poll,
     "check": cmd_check,

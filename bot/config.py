@@ -28,6 +28,7 @@ from pydantic import (
 
 from bot.durations import parse_duration, parse_size
 from bot.errors import ConfigError
+from bot.match.query import QueryError, parse_query
 
 DEFAULT_DATABASE_URL = "sqlite:///storage/bot.db"
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster, same rules
@@ -105,13 +106,31 @@ class FeedConfig(_Strict):
 
 
 class TopicConfig(_Strict):
-    """One entry of `topics:` (queries are checked by the matching engine)."""
+    """One entry of `topics:`; its queries are parsed here, so `check` reports their errors."""
 
     title: str
     query: str = Field(min_length=1)
     exclude: str | None = None
     languages: list[str] = []
     alert: bool = False
+
+    @field_validator("query", "exclude")
+    @classmethod
+    def _query_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_query(value)
+            except QueryError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise ValueError(f"{code!r} is not a language code such as en or es")
+        return value
 
 
 class ChatConfig(_Strict):

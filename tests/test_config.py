@@ -45,10 +45,14 @@ def test_shipped_feeds_yaml_is_valid():
         ("chats:\n  - {id: 'not a channel', name: c}",
          "feeds.yaml: chats[0].id: a chat id is a number or @channelname"),
         ("feeds: [\n", "feeds.yaml: line 2, column 1: invalid YAML"),
+        ("topics: {mpp: {title: M, query: 'asylum \"fear'}}",
+         "feeds.yaml: topics.mpp.query: query error at column 8: unclosed quote"),
+        ("topics: {mpp: {title: M, query: x, exclude: 'NOT y'}}",
+         "feeds.yaml: topics.mpp.exclude: query error at column 1"),
         ("- just\n- a list", "feeds.yaml: expected a mapping"),
     ],
     ids=["ftp-url", "typo-key", "missing-name", "bad-duration", "bad-timezone", "dup-name",
-         "unknown-topic", "bad-chat-id", "bad-yaml", "not-a-mapping"],
+         "unknown-topic", "bad-chat-id", "bad-yaml", "bad-query", "bad-exclude", "not-a-mapping"],
 )  # fmt: skip
 def test_problem_messages_name_the_place(text, expected):
     assert any(p.startswith(expected) for p in problems(text)), problems(text)
