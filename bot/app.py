@@ -8,11 +8,12 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.config import BotConfig, Environment
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.schedule import PollPolicy
-from bot.match.matcher import Topic
+from bot.match.matcher import Matcher, Topic
 from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary
 from bot.pipeline import poll_cycle, utc_now
 from bot.store import Store
@@ -69,6 +70,11 @@ class App:
     store: Store
     cycle_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    @cached_property
+    def matcher(self) -> Matcher:
+        """Every topic of feeds.yaml, compiled once (config validation parsed them)."""
+        return Matcher(topics(self.config))
+
     @classmethod
     def open(cls, env: Environment, config: BotConfig) -> App:
         """Open the store, migrate it and bring its feed list in line with feeds.yaml."""
@@ -108,7 +114,12 @@ class App:
         if workers == 1:
             async with Fetcher(fetch_limits(self.config)) as fetcher:
                 return await poll_cycle(
-                    feeds, fetcher, self.store, poll_policy(self.config), on_feed_done=on_feed_done
+                    feeds,
+                    fetcher,
+                    self.store,
+                    poll_policy(self.config),
+                    self.matcher,
+                    on_feed_done=on_feed_done,
                 )
         started = utc_now()
         outcomes = await asyncio.to_thread(
@@ -117,6 +128,7 @@ class App:
             store=self.store,
             limits=fetch_limits(self.config),
             policy=poll_policy(self.config),
+            matcher=self.matcher,
             on_feed_done=on_feed_done,
         )
         finished = utc_now()

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--title", default="", help="a title (title: scopes match only here)")
     match.add_argument("--lang", help="the text's language, for lang: filters")
     match.add_argument("--json", action="store_true")
+    rematch = sub.add_parser("rematch", help="match stored articles again after topics change")
+    rematch.add_argument("--since", help="only articles published since: 30d, 12h or a date")
+    rematch.add_argument("--json", action="store_true")
     classify = sub.add_parser("classify", help="topics of articles given as JSON Lines")
     classify.add_argument("file", nargs="?", type=Path, help="JSON Lines (default: stdin)")
     return parser
@@ -175,6 +178,17 @@ def cmd_match(args, env, config) -> int:
     return run_match(args.query, args.text, args.title, args.lang, args.json)
 
 
+def cmd_rematch(args, env, config) -> int:
+    from bot.app import App
+    from bot.cli_match import run_rematch
+
+    app = App.open(env, config)
+    try:
+        return run_rematch(app, args.since, args.json)
+    finally:
+        app.close()
+
+
 def cmd_classify(args, env, config) -> int:
     from bot.app import topics
     from bot.cli_match import run_classify
@@ -194,6 +208,7 @@ def cmd_classify(args, env, config) -> int:
 
 COMMANDS: dict[str, Callable[..., int]] = {
     "match": cmd_match,
+    "rematch": cmd_rematch,
     "classify": cmd_classify,
     "run": cmd_run,
     "poll": cmd_poll,

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from bot.durations import parse_duration
 from bot.errors import UsageError
 from bot.match.matcher import Matcher, Topic, build_document
 from bot.match.query import QueryError
@@ -84,3 +87,43 @@ def _text(item: dict, key: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{key!r} must be a string")
     return value
+
+
+def parse_since(value: str | None, now: datetime) -> datetime | None:
+    """--since 30d / 12h / 2026-01-01 → a UTC time; None → no limit."""
+    if value is None:
+        return None
+    try:
+        return now - timedelta(seconds=parse_duration(value))
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"--since: {value!r} is neither a duration (30d) nor a date (2026-01-01)"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def run_rematch(app, since: str | None, as_json: bool) -> int:
+    """Match stored articles again (after a topic changed) and replace their matches."""
+    now = datetime.now(UTC)
+    start = parse_since(since, now)
+    seen = 0
+    per_topic: Counter[str] = Counter()
+    for rows in app.store.articles_for_matching(start):
+        found = {}
+        for article_id, title, summary, content, language, feed in rows:
+            doc = build_document(title, summary, content, language=language, feed=feed)
+            found[article_id] = app.matcher.match(doc)
+            per_topic.update(m.topic for m in found[article_id])
+        app.store.replace_matches(found, now)
+        seen += len(rows)
+    result = {"articles": seen, "matches": dict(sorted(per_topic.items()))}
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        counts = ", ".join(f"{t} {n}" for t, n in result["matches"].items()) or "none"
+        print(f"rematched {seen} articles; matches: {counts}")
+    return 0

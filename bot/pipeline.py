@@ -23,6 +23,7 @@ from bot.errors import FetchError, ParseError
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.normalize import distinct_entries, normalize_entry
 from bot.feeds.schedule import PollPolicy, next_poll_failed, next_poll_ok
+from bot.match.matcher import Match, Matcher, build_document
 from bot.model import Article, FeedOutcome, FeedState, PollSummary
 from bot.store import Store
 
@@ -45,6 +46,7 @@ class Fetched:
     kind: str  # "articles", "unchanged" or "failed"
     state: dict  # the feed row's new values
     articles: list[Article] = field(default_factory=list)
+    matches: dict[str, list[Match]] = field(default_factory=dict)  # by entry id
     entries: int = 0
     bozo: str | None = None
     error: str | None = None
@@ -54,12 +56,14 @@ async def fetch_feed(
     feed: FeedState,
     fetcher: Fetcher,
     policy: PollPolicy,
+    matcher: Matcher,
     clock: Clock = utc_now,
     parse_thread: ThreadPoolExecutor | None = None,
 ) -> Fetched:
-    """Fetch and parse one feed; never raises for the feed's own failure.
+    """Fetch, parse and match one feed; never raises for the feed's own failure.
 
-    Parsing runs in `parse_thread` (default: asyncio's pool) while the loop goes on fetching.
+    Parsing and matching run in `parse_thread` (default: asyncio's pool) while the loop
+    goes on fetching.
     """
     now = clock()
     interval = feed.interval or policy.poll_interval
@@ -75,7 +79,7 @@ async def fetch_feed(
         if state["body_hash"] == feed.body_hash:  # servers with stale or no validators
             return Fetched(feed, now, "unchanged", state)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(parse_thread, _parse, feed, result, state, now)
+        return await loop.run_in_executor(parse_thread, _parse, feed, result, state, now, matcher)
     except (FetchError, ParseError) as exc:
         return _failure(feed, policy, interval, now, exc)
     except Exception as exc:  # a bug: log it loudly, keep the cycle going
@@ -83,8 +87,11 @@ async def fetch_feed(
         return _failure(feed, policy, interval, now, exc, internal=True)
 
 
-def _parse(feed: FeedState, result: FetchResult, state: dict, now: datetime) -> Fetched:
-    """Bytes → normalized articles, oldest first (so stored ids follow publication)."""
+def _parse(
+    feed: FeedState, result: FetchResult, state: dict, now: datetime, matcher: Matcher
+) -> Fetched:
+    """Bytes → normalized articles (oldest first, so stored ids follow publication) and
+    the topics each matches."""
     # Imported on first use: a cycle of 304s never needs feedparser (~60 ms to import).
     from bot.feeds.parse import parse_feed
 
@@ -97,7 +104,20 @@ def _parse(feed: FeedState, result: FetchResult, state: dict, now: datetime) -> 
             batch.append(article)
     batch = sorted(distinct_entries(batch), key=lambda a: a.published)
     state.update(bozo=parsed.bozo, last_error=None)
-    return Fetched(feed, now, "articles", state, batch, len(parsed.entries), parsed.bozo)
+    found = {a.entry_id: m for a in batch if (m := match_article(matcher, a))}
+    return Fetched(feed, now, "articles", state, batch, found, len(parsed.entries), parsed.bozo)
+
+
+def match_article(matcher: Matcher, article: Article) -> list[Match]:
+    """The topics an article matches, on its title, summary and full text."""
+    doc = build_document(
+        article.title,
+        article.summary,
+        article.content,
+        language=article.language,
+        feed=article.feed,
+    )
+    return matcher.match(doc)
 
 
 def _failure(
@@ -173,7 +193,7 @@ def record_many(store: Store, batch: list[Fetched], unchanged: UnchangedFeeds) -
 
 
 def _poll_row(fetched: Fetched) -> tuple:
-    return (fetched.feed.id, fetched.articles, fetched.at, fetched.state)
+    return (fetched.feed.id, fetched.articles, fetched.at, fetched.state, fetched.matches)
 
 
 def _record_alone(store: Store, fetched: Fetched) -> FeedOutcome:
@@ -230,6 +250,7 @@ async def poll_feeds(
     fetcher: Fetcher,
     store: Store,
     policy: PollPolicy,
+    matcher: Matcher,
     *,
     clock: Clock = utc_now,
     on_feed_done: Callable[[FeedOutcome], None] | None = None,
@@ -244,7 +265,7 @@ async def poll_feeds(
     loop = asyncio.get_running_loop()
 
     async def one(feed: FeedState) -> FeedOutcome:
-        fetched = await fetch_feed(feed, fetcher, policy, clock, worker)
+        fetched = await fetch_feed(feed, fetcher, policy, matcher, clock, worker)
         outcome = await loop.run_in_executor(worker, record, store, fetched, unchanged)
         if on_feed_done:
             on_feed_done(outcome)
@@ -262,6 +283,7 @@ async def poll_cycle(
     fetcher: Fetcher,
     store: Store,
     policy: PollPolicy,
+    matcher: Matcher,
     *,
     clock: Clock = utc_now,
     on_feed_done: Callable[[FeedOutcome], None] | None = None,
@@ -269,7 +291,7 @@ async def poll_cycle(
     """One cycle in this process: poll the feeds, then record the cycle's summary."""
     started = clock()
     outcomes = await poll_feeds(
-        feeds, fetcher, store, policy, clock=clock, on_feed_done=on_feed_done
+        feeds, fetcher, store, policy, matcher, clock=clock, on_feed_done=on_feed_done
     )
     finished = clock()
     summary = PollSummary(outcomes, (finished - started).total_seconds())

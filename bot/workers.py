@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.schedule import PollPolicy
+from bot.match.matcher import Matcher
 from bot.model import FeedOutcome, FeedState
 from bot.pipeline import UnchangedFeeds, fetch_feed, record_many
 from bot.store import Store
@@ -38,6 +39,7 @@ log = logging.getLogger("bot.poll")
 # Set in each worker by _init_worker.
 _channel: multiprocessing.Queue
 _shards: list[list[FeedState]]
+_matcher: Matcher
 
 
 def worker_count(setting: int, due: int, cpus: int | None = None) -> int:
@@ -64,6 +66,7 @@ def poll_in_processes(
     store: Store,
     limits: FetchLimits,
     policy: PollPolicy,
+    matcher: Matcher,
     on_feed_done: Callable[[FeedOutcome], None] | None = None,
 ) -> list[FeedOutcome]:
     """Workers fetch and parse their shards; this process alone writes what they send.
@@ -81,7 +84,10 @@ def poll_in_processes(
     # With fork, initializer arguments reach the workers as memory, not pickles: the
     # shards go that way, and each task names its shard by index.
     with ProcessPoolExecutor(
-        len(shards), mp_context=context, initializer=_init_worker, initargs=(channel, shards)
+        len(shards),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(channel, shards, matcher),
     ) as pool:
         futures = [pool.submit(_fetch_shard, share, policy, i) for i in range(len(shards))]
         total = sum(map(len, shards))
@@ -120,9 +126,11 @@ def _waiting(channel: multiprocessing.Queue, limit: int) -> list:
     return found
 
 
-def _init_worker(channel: multiprocessing.Queue, shards: list[list[FeedState]]) -> None:
-    global _channel, _shards
-    _channel, _shards = channel, shards
+def _init_worker(
+    channel: multiprocessing.Queue, shards: list[list[FeedState]], matcher: Matcher
+) -> None:
+    global _channel, _shards, _matcher
+    _channel, _shards, _matcher = channel, shards, matcher
 
 
 def _fetch_shard(limits: FetchLimits, policy: PollPolicy, index: int) -> int:
@@ -134,7 +142,7 @@ def _fetch_shard(limits: FetchLimits, policy: PollPolicy, index: int) -> int:
         parse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
 
         async def one(feed: FeedState) -> None:
-            fetched = await fetch_feed(feed, fetcher, policy, parse_thread=parse_thread)
+            fetched = await fetch_feed(feed, fetcher, policy, _matcher, parse_thread=parse_thread)
             try:
                 _channel.put_nowait(fetched)
             except queue.Full:  # the writer is behind: wait in a thread, not in the loop

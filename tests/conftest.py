@@ -11,6 +11,7 @@ import pytest
 
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.schedule import PollPolicy
+from bot.match.matcher import Matcher
 from bot.model import FeedSpec, FeedState, PollSummary
 from bot.pipeline import poll_cycle
 from bot.store import Store
@@ -55,13 +56,17 @@ def add_feeds(store: Store, *specs: tuple[str, str]) -> list[FeedState]:
     return [states[name] for name, _ in specs]
 
 
-def poll(store: Store, feeds=None, limits: FetchLimits = FAST_LIMITS, policy=None) -> PollSummary:
+def poll(
+    store: Store, feeds=None, limits: FetchLimits = FAST_LIMITS, policy=None, topics=()
+) -> PollSummary:
     """One real poll cycle over the given feeds (default: every stored feed)."""
     feeds = store.feed_states() if feeds is None else feeds
 
     async def go():
         async with Fetcher(limits) as fetcher:
-            return await poll_cycle(feeds, fetcher, store, policy or PollPolicy())
+            return await poll_cycle(
+                feeds, fetcher, store, policy or PollPolicy(), Matcher(list(topics))
+            )
 
     return asyncio.run(go())
 

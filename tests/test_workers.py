@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.feeds.schedule import PollPolicy
+from bot.match.matcher import Matcher, Topic
 from bot.model import FeedSpec
 from bot.workers import poll_in_processes, shard_by_host, worker_count
 from tests.conftest import FAST_LIMITS, rss
@@ -46,6 +47,7 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
         store=store,
         limits=FAST_LIMITS,
         policy=PollPolicy(),
+        matcher=Matcher([Topic("story", "story")]),
         on_feed_done=seen.append,
     )
     assert sorted(o.feed for o in outcomes) == sorted(names)
@@ -53,6 +55,7 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     assert sum(o.new for o in outcomes) == 30
     assert {o.feed for o in outcomes if o.status == "failed"} == {"broken"}
     assert store.stats()["articles"] == 30
+    assert store.stats()["matches"] == {"story": 30}  # matched in the workers, stored here
 
 
 def test_a_feed_that_cannot_be_stored_fails_alone(store, caplog):
@@ -71,7 +74,7 @@ def test_a_feed_that_cannot_be_stored_fails_alone(store, caplog):
         raw = RawEntry(guid=f"{feed.name}-{n}", link=f"https://{feed.name}.example/{n}",
                        title=f"Story {n} of {feed.name}")  # fmt: skip
         article = normalize_entry(raw, feed=feed.name, fetched_at=now)
-        return Fetched(feed, now, "articles", {"next_poll_at": now}, [article], 1)
+        return Fetched(feed, now, "articles", {"next_poll_at": now}, [article], {}, 1)
 
     outcomes = record_many(store, [fetched(good, 1), fetched(ghost, 1)], UnchangedFeeds(store))
     assert [(o.feed, o.status) for o in outcomes] == [("good", "ok"), ("ghost", "failed")]

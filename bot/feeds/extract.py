@@ -1,19 +1,21 @@
 """Main text of an article page, for feeds marked `full_text: true`.
 
-Extraction is done by trafilatura: it is well kept, tuned on news pages for precision (not
-just recall), and already drops the usual site furniture (navigation, footers, share bars,
-comment sections, link lists) with rules plus readability/jusText fallbacks. On top of it
-this module prunes small boxes headed by a known boilerplate title (newsletter sign-ups,
-"Most Popular", "Related Articles", closed-comments notices) and drops such lone lines,
+Extraction is done by trafilatura: it is well kept, tuned for precision on news pages, and
+already drops the usual site furniture (navigation, footers, share bars, comment sections,
+link lists). Its own extractor runs first, alone (fast=True): the full cascade, which also
+asks readability and jusText, would take in the next articles an infinite-scroll page
+appends. That cascade runs only when the first pass finds no article (pages whose text is
+not in <p>). Around it, this module prunes small boxes opened by a known boilerplate title
+("Most Popular", newsletter sign-ups, closed comments...) and drops such lines left alone,
 which pages with meaningless class names let through.
 
 No I/O here: the page is fetched elsewhere, with the same size and time limits as feeds;
-this module only turns bytes or text into plain text, and never raises on bad input.
+this only turns bytes or text into plain text, and never raises on bad input.
 """
 
 from __future__ import annotations
 
-import functools
+import itertools
 import logging
 import re
 from typing import Any
@@ -25,9 +27,9 @@ MAX_OUTPUT_CHARS = 200_000
 MIN_TEXT_CHARS = 200  # less than this is a teaser, a paywall stub or a listing, not an article
 MAX_BOILERPLATE_LINE = 300  # only lines up to this length can be dropped as boilerplate
 MAX_BOX_CHARS = 600  # a box headed by a boilerplate title is pruned only up to this much text
-MAX_TITLE_CHARS = 80  # longer first children are text, not a box title
+MAX_TITLE_CHARS = 80  # a longer element is prose, not the title of a box
 
-# Titles of boxes that are never part of an article, lower case (as translate() makes them).
+# Titles of boxes that are never part of an article (matched on lower-cased text).
 _BOX_TITLES = (
     "newsletter",
     "sign up for",
@@ -59,17 +61,8 @@ _BOX_TITLES = (
     "deja un comentario",
     "comentarios cerrados",
 )
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÜÑ"
-_LOWER = "abcdefghijklmnopqrstuvwxyzáéíóúüñ"
-_TITLE = f"translate(normalize-space(.), '{_UPPER}', '{_LOWER}')"
-# A container whose first child is a short title naming a boilerplate box, and which holds
-# too little text to be (or to wrap) the article itself.
-_BOX_XPATH = (
-    "//*[self::div or self::section or self::aside or self::form or self::nav]"
-    f"[*[1][string-length(normalize-space(.)) <= {MAX_TITLE_CHARS}]"
-    "[" + " or ".join(f"contains({_TITLE}, '{t}')" for t in _BOX_TITLES) + "]]"
-    f"[string-length(normalize-space(.)) <= {MAX_BOX_CHARS}]"
-)
+_BOX_TITLE = re.compile("|".join(re.escape(title) for title in _BOX_TITLES))
+_BOX_TAGS = ("div", "section", "aside", "form", "nav")
 
 # Whole lines that are site furniture, in English and Spanish; prefixes for the wordy ones.
 _BOILERPLATE_LINE = re.compile(
@@ -97,17 +90,13 @@ _SPACES = re.compile(r"[^\S\n]+")
 
 def extract_main_text(html: bytes | str, url: str | None = None) -> str | None:
     """Plain main text of an article page, or None: topics are matched on this, not on chrome."""
-    if not isinstance(html, bytes | str) or len(html) > MAX_INPUT_BYTES or not html.strip():
+    if not isinstance(html, bytes | str) or not html.strip():
         return None
     try:
-        raw = _trafilatura_text(html, url)
+        text = _main_text(html, url)
     except Exception as err:  # a third-party parser on untrusted bytes: never let it raise
         log.debug("extraction failed for %s: %r", url, err)
         return None
-    if not raw:
-        return None
-    lines = (_SPACES.sub(" ", line).strip() for line in raw[: MAX_OUTPUT_CHARS * 2].splitlines())
-    text = "\n".join(line for line in lines if line and not _is_boilerplate(line))
     if len(text) < MIN_TEXT_CHARS:
         return None
     if len(text) > MAX_OUTPUT_CHARS:
@@ -115,39 +104,87 @@ def extract_main_text(html: bytes | str, url: str | None = None) -> str | None:
     return text
 
 
+def _main_text(html: bytes | str, url: str | None) -> str:
+    import trafilatura  # imported lazily: it takes ~0.4 s and only full_text feeds need it
+
+    # decodes bytes (UTF-8, else a charset guess) and bounds what a compressed body inflates to
+    tree = trafilatura.load_html(html, MAX_INPUT_BYTES)
+    if tree is None:
+        return ""
+    _prune_boxes(tree)
+    text = _tidy(_trafilatura(tree, url, fast=True))
+    if len(text) < MIN_TEXT_CHARS:
+        text = _tidy(_trafilatura(tree, url, fast=False))
+    return text
+
+
+def _trafilatura(tree: Any, url: str | None, *, fast: bool) -> str | None:
+    import trafilatura
+    from trafilatura.deduplication import LRUCache
+
+    return trafilatura.extract(  # works on a copy of tree
+        tree,
+        url=url,
+        fast=fast,
+        favor_precision=True,  # stricter rules: less text, but less furniture
+        include_comments=False,
+        include_tables=False,  # layout tables hold navigation; data tables add little to match on
+        include_images=False,
+        include_links=False,
+        include_formatting=False,
+        output_format="txt",
+        with_metadata=False,  # no date/author search (htmldate): not needed, costs time
+        # A cache for this call only: deduplicate=True shares one process-wide cache, so the
+        # 4th page with the same paragraph (a re-fetch, a wire story on several outlets)
+        # would lose it, and after a few more the whole text.
+        deduplicate=LRUCache(maxsize=4096),
+    )
+
+
+def _tidy(raw: str | None) -> str:
+    """One paragraph a line, spaces squeezed, boilerplate lines dropped."""
+    if not raw:
+        return ""
+    lines = (_SPACES.sub(" ", line).strip() for line in raw[: MAX_OUTPUT_CHARS * 2].splitlines())
+    return "\n".join(line for line in lines if line and not _is_boilerplate(line))
+
+
 def _is_boilerplate(line: str) -> bool:
     return len(line) <= MAX_BOILERPLATE_LINE and _BOILERPLATE_LINE.match(line) is not None
 
 
-def _trafilatura_text(html: bytes | str, url: str | None) -> str | None:
-    import trafilatura  # imported lazily: it takes ~0.4 s and only full_text feeds need it
-    from trafilatura.deduplication import LRUCache
+def _prune_boxes(tree: Any) -> None:
+    """Drops small containers that open with a short boilerplate title ("Most Popular", ...)."""
+    boxes = []
+    for element in tree.iter():
+        text = element.text  # cheap first look; most elements stop here
+        if not isinstance(element.tag, str) or not text or len(text) > MAX_TITLE_CHARS:
+            continue
+        if not _BOX_TITLE.search(text.lower()):
+            continue
+        title = _short_text(element, MAX_TITLE_CHARS)  # the whole element is that short title
+        if not title:
+            continue
+        box = None
+        for ancestor in itertools.islice(element.iterancestors(*_BOX_TAGS), 4):
+            content = _short_text(ancestor, MAX_BOX_CHARS)
+            if content is None or not content.startswith(title):
+                break
+            box = ancestor
+        if box is not None:
+            boxes.append(box)
+    for box in boxes:
+        if box.getparent() is not None:
+            box.drop_tree()
 
-    return trafilatura.extract(
-        html,
-        url=url,
-        output_format="txt",
-        favor_precision=True,  # stricter rules: less text, but less furniture
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        include_links=False,
-        include_formatting=False,
-        with_metadata=False,  # no date/author search (htmldate): not needed, costs time
-        # A cache of this call only: deduplicate=True shares one process-wide cache, so the
-        # 4th page with the same paragraph (a re-fetch, a wire story on several outlets)
-        # would lose it, and after a few more the whole text.
-        deduplicate=LRUCache(maxsize=4096),
-        prune_xpath=_BOX_XPATH,
-        config=_config(),
-    )
 
-
-@functools.cache
-def _config() -> Any:
-    from trafilatura.settings import use_config
-
-    config = use_config()  # a fresh copy of the defaults, not the shared one
-    # bounds what a compressed body may inflate to (trafilatura decompresses gzip/zlib/brotli)
-    config.set("DEFAULT", "MAX_FILE_SIZE", str(MAX_INPUT_BYTES))
-    return config
+def _short_text(element: Any, limit: int) -> str | None:
+    """Normalised lower-case text of the element, or None once it passes limit characters."""
+    parts, size = [], 0
+    for piece in element.itertext():
+        parts.append(piece)
+        size += len(piece)
+        if size > limit * 4:  # whitespace is squeezed below; this only stops a big walk early
+            return None
+    text = " ".join(" ".join(parts).split()).lower()
+    return text if len(text) <= limit else None

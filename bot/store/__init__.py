@@ -7,17 +7,18 @@ never leaves a feed half-written.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
+from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
 from bot.store import feed_rows
-from bot.store.article_rows import SaveCounts, save_articles
+from bot.store.article_rows import SaveCounts, replace_matches, save_articles
 from bot.store.db import cycle_lock, make_engine, migrate
-from bot.store.tables import articles, feeds, poll_runs
+from bot.store.tables import articles, feeds, matches, poll_runs
 
 __all__ = ["SaveCounts", "Store"]
 
@@ -69,20 +70,44 @@ class Store:
         feed_id: int,
         batch: Sequence[Article],
         now: datetime,
+        topic_matches: Mapping[str, Sequence[Match]] | None = None,
         **feed_values,
     ) -> SaveCounts:
-        """Store a fetched feed's articles and its new state together, or neither."""
-        return self.save_polls([(feed_id, batch, now, feed_values)])[0]
+        """Store a fetched feed's articles, their matches and its new state together."""
+        return self.save_polls([(feed_id, batch, now, feed_values, topic_matches or {})])[0]
 
     def save_polls(
-        self, polls: Sequence[tuple[int, Sequence[Article], datetime, dict]]
+        self, polls: Sequence[tuple[int, Sequence[Article], datetime, dict, Mapping]]
     ) -> list[SaveCounts]:
-        """Several feeds' (id, articles, time, state) in one transaction: each feed stays
-        whole, and a commit per feed (the dominant cost of a big first poll) is saved."""
+        """Several feeds' (id, articles, time, state, matches by entry id) in one
+        transaction: each feed stays whole, and a commit per feed (the dominant cost of a
+        big first poll) is saved."""
         with self._writing() as conn:
-            counts = [save_articles(conn, feed_id, batch, now) for feed_id, batch, now, _ in polls]
-            feed_rows.record_successes(conn, [(f, now, values) for f, _, now, values in polls])
+            counts = [
+                save_articles(conn, feed_id, batch, now, found)
+                for feed_id, batch, now, _, found in polls
+            ]
+            feed_rows.record_successes(conn, [(p[0], p[2], p[3]) for p in polls])
             return counts
+
+    def articles_for_matching(self, since: datetime | None, batch: int = 2000):
+        """Stored articles (newest first) as (id, title, summary, content, language, feed
+        name), in batches, for `rematch`."""
+        query = (
+            select(articles.c.id, articles.c.title, articles.c.summary, articles.c.content,
+                   articles.c.language, feeds.c.name)
+            .join(feeds, feeds.c.id == articles.c.feed_id)
+            .order_by(articles.c.id.desc())
+        )  # fmt: skip
+        if since is not None:
+            query = query.where(articles.c.published_at >= since)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch).execute(query)
+            yield from result.partitions(batch)
+
+    def replace_matches(self, by_article: Mapping[int, Sequence[Match]], now: datetime) -> None:
+        with self._writing() as conn:
+            replace_matches(conn, by_article, now)
 
     def record_successes(self, successes: list[tuple[int, datetime, dict]]) -> None:
         """Several feeds' (id, time, state) that had nothing new, in one transaction."""
@@ -125,6 +150,13 @@ class Store:
                     .order_by(func.count().desc())
                 ).all()
             )
+            per_topic = dict(
+                conn.execute(
+                    select(matches.c.topic, func.count())
+                    .group_by(matches.c.topic)
+                    .order_by(matches.c.topic)
+                ).all()
+            )
             enabled = conn.scalar(select(func.count()).where(feeds.c.enabled)) or 0
             total = conn.scalar(select(func.count()).select_from(articles)) or 0
             newest = conn.scalar(select(func.max(articles.c.published_at)))
@@ -132,7 +164,7 @@ class Store:
             "feeds": len(per_feed),
             "feeds_enabled": enabled,
             "articles": total,
-            "matches": {},  # filled by the matching engine once topics are matched
+            "matches": per_topic,
             "articles_per_feed": per_feed,
             "articles_per_language": per_language,
             "newest_article": newest.isoformat() if newest else None,

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from bot.match.matcher import Match
 from bot.model import Article
-from bot.store.tables import articles, sightings
+from bot.store.tables import articles, matches, sightings
 
 SAME_STORY_WINDOW = timedelta(days=3)
 REDIRECTOR_HOSTS = ("news.google.com",)  # links that hide the publisher's own URL
@@ -37,13 +38,20 @@ class SaveCounts:
 
 
 def save_articles(
-    conn: Connection, feed_id: int, batch: Sequence[Article], now: datetime
+    conn: Connection,
+    feed_id: int,
+    batch: Sequence[Article],
+    now: datetime,
+    topic_matches: Mapping[str, Sequence[Match]] | None = None,
 ) -> SaveCounts:
-    """Store one feed's articles (caller holds the transaction); count what happened.
+    """Store one feed's articles and their topic matches (keyed by entry id; the caller
+    holds the transaction); count what happened.
 
     Within one feed, distinct entry ids are distinct entries (the publisher's word); the
-    URL and title checks look for copies in *other* feeds only.
+    URL and title checks look for copies in *other* feeds only. A copy keeps the stored
+    article's matches; a changed text is matched again by the caller and replaces them.
     """
+    topic_matches = topic_matches or {}
     counts = SaveCounts()
     batch = _unique_entries(batch)
     ids = [a.entry_id for a in batch]
@@ -55,6 +63,7 @@ def save_articles(
             fresh.append(article)
         elif known.owner == feed_id and known.content_hash != article.content_hash:
             _update_text(conn, known.article_id, article, now)
+            replace_matches(conn, {known.article_id: topic_matches.get(article.entry_id, ())}, now)
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -77,6 +86,7 @@ def save_articles(
                 .values(url=article.url, url_hash=key_hash(article.url))
             )
     counts.new = _insert(conn, feed_id, to_insert, now)
+    _insert_matches(conn, feed_id, to_insert, topic_matches, now)
     return counts
 
 
@@ -247,3 +257,54 @@ def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime)
 
 def _sqlite_time(when: datetime) -> str:
     return when.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def replace_matches(
+    conn: Connection, by_article: Mapping[int, Sequence[Match]], now: datetime
+) -> None:
+    """Make these articles' stored matches exactly the given ones."""
+    ids = list(by_article)
+    for chunk in _chunks(ids):
+        conn.execute(matches.delete().where(matches.c.article_id.in_(chunk)))
+    rows = [
+        _match_row(match, now) | {"article_id": article_id}
+        for article_id, found in by_article.items()
+        for match in found
+    ]
+    if rows:
+        conn.execute(matches.insert(), rows)
+
+
+def _insert_matches(
+    conn: Connection,
+    feed_id: int,
+    inserted: Sequence[Article],
+    topic_matches: Mapping[str, Sequence[Match]],
+    now: datetime,
+) -> None:
+    """Matches of newly inserted articles, found by (feed, entry id): the insert returns
+    no ids, and only a few articles match any topic."""
+    rows = [
+        _match_row(match, now) | {"feed_id": feed_id, "entry_id": article.entry_id}
+        for article in inserted
+        for match in topic_matches.get(article.entry_id, ())
+    ]
+    if rows:
+        conn.execute(INSERT_MATCH, rows)
+
+
+def _match_row(match: Match, now: datetime) -> dict:
+    return {
+        "topic": match.topic,
+        "score": match.score,
+        "snippet": match.snippet,
+        "highlights": [list(h) for h in match.highlights],
+        "matched_at": now,
+    }
+
+
+INSERT_MATCH = matches.insert().values(
+    article_id=select(articles.c.id)
+    .where(articles.c.feed_id == bindparam("feed_id"), articles.c.entry_id == bindparam("entry_id"))
+    .scalar_subquery()
+)

@@ -119,3 +119,16 @@ poll_runs = Table(
     Column("finished_at", UTCDateTime, nullable=False),
     Column("summary", JSON, nullable=False),
 )
+
+# The topics each article matched (written at ingestion, rewritten by `rematch`).
+matches = Table(
+    "matches",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic", Text, primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("snippet", Text, nullable=False),
+    Column("highlights", JSON, nullable=False),  # [[start, end], …] offsets in the snippet
+    Column("matched_at", UTCDateTime, nullable=False),
+    Index("ix_matches_topic", "topic", "article_id"),
+)
