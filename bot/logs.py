@@ -5,7 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 
-QUIET = ("httpx", "httpcore", "apscheduler", "telegram", "alembic")
+QUIET = (
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "telegram",
+    "alembic",
+    "trafilatura",
+    "htmldate",
+    "courlan",
+)
 
 
 class RedactSecrets(logging.Filter):

@@ -23,6 +23,7 @@ from bot.errors import FetchError, ParseError
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.normalize import distinct_entries, normalize_entry
 from bot.feeds.schedule import PollPolicy, next_poll_failed, next_poll_ok
+from bot.fulltext import add_full_text
 from bot.match.matcher import Match, Matcher, build_document
 from bot.model import Article, FeedOutcome, FeedState, PollSummary
 from bot.store import Store
@@ -30,6 +31,7 @@ from bot.store import Store
 log = logging.getLogger("bot.poll")
 
 Clock = Callable[[], datetime]
+KnownEntries = Callable[[int, list[str]], dict[str, str]]  # feed id, entry ids → content hashes
 GONE = "HTTP 410 Gone: the publisher removed this feed (retried daily)"
 
 
@@ -59,11 +61,13 @@ async def fetch_feed(
     matcher: Matcher,
     clock: Clock = utc_now,
     parse_thread: ThreadPoolExecutor | None = None,
+    known: KnownEntries | None = None,
 ) -> Fetched:
     """Fetch, parse and match one feed; never raises for the feed's own failure.
 
     Parsing and matching run in `parse_thread` (default: asyncio's pool) while the loop
-    goes on fetching.
+    goes on fetching. For a `full_text` feed, `known` (stored entries' content hashes)
+    tells which entries' pages to fetch before matching.
     """
     now = clock()
     interval = feed.interval or policy.poll_interval
@@ -79,7 +83,19 @@ async def fetch_feed(
         if state["body_hash"] == feed.body_hash:  # servers with stale or no validators
             return Fetched(feed, now, "unchanged", state)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(parse_thread, _parse, feed, result, state, now, matcher)
+        if not (feed.full_text and known):
+            return await loop.run_in_executor(
+                parse_thread, _parse, feed, result, state, now, matcher
+            )
+        fetched = await loop.run_in_executor(parse_thread, _parse, feed, result, state, now, None)
+        stored = await loop.run_in_executor(
+            parse_thread, known, feed.id, [a.entry_id for a in fetched.articles]
+        )
+        fetched.articles = await add_full_text(fetched.articles, stored, fetcher, parse_thread)
+        fetched.matches = await loop.run_in_executor(
+            parse_thread, match_articles, matcher, fetched.articles
+        )
+        return fetched
     except (FetchError, ParseError) as exc:
         return _failure(feed, policy, interval, now, exc)
     except Exception as exc:  # a bug: log it loudly, keep the cycle going
@@ -88,10 +104,10 @@ async def fetch_feed(
 
 
 def _parse(
-    feed: FeedState, result: FetchResult, state: dict, now: datetime, matcher: Matcher
+    feed: FeedState, result: FetchResult, state: dict, now: datetime, matcher: Matcher | None
 ) -> Fetched:
-    """Bytes → normalized articles (oldest first, so stored ids follow publication) and
-    the topics each matches."""
+    """Bytes → normalized articles (oldest first, so stored ids follow publication) and,
+    given a matcher, the topics each matches."""
     # Imported on first use: a cycle of 304s never needs feedparser (~60 ms to import).
     from bot.feeds.parse import parse_feed
 
@@ -104,8 +120,13 @@ def _parse(
             batch.append(article)
     batch = sorted(distinct_entries(batch), key=lambda a: a.published)
     state.update(bozo=parsed.bozo, last_error=None)
-    found = {a.entry_id: m for a in batch if (m := match_article(matcher, a))}
+    found = match_articles(matcher, batch) if matcher else {}
     return Fetched(feed, now, "articles", state, batch, found, len(parsed.entries), parsed.bozo)
+
+
+def match_articles(matcher: Matcher, batch: list[Article]) -> dict[str, list[Match]]:
+    """Topics of each article that matches any, by entry id."""
+    return {a.entry_id: m for a in batch if (m := match_article(matcher, a))}
 
 
 def match_article(matcher: Matcher, article: Article) -> list[Match]:
@@ -265,7 +286,9 @@ async def poll_feeds(
     loop = asyncio.get_running_loop()
 
     async def one(feed: FeedState) -> FeedOutcome:
-        fetched = await fetch_feed(feed, fetcher, policy, matcher, clock, worker)
+        fetched = await fetch_feed(
+            feed, fetcher, policy, matcher, clock, worker, known=store.entry_hashes
+        )
         outcome = await loop.run_in_executor(worker, record, store, fetched, unchanged)
         if on_feed_done:
             on_feed_done(outcome)

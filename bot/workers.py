@@ -28,6 +28,7 @@ from bot.match.matcher import Matcher
 from bot.model import FeedOutcome, FeedState
 from bot.pipeline import UnchangedFeeds, fetch_feed, record_many
 from bot.store import Store
+from bot.store.db import make_engine
 
 MIN_FEEDS_PER_WORKER = 100  # below this, starting a process costs more than it saves
 MAX_AUTO_WORKERS = 4
@@ -40,6 +41,8 @@ log = logging.getLogger("bot.poll")
 _channel: multiprocessing.Queue
 _shards: list[list[FeedState]]
 _matcher: Matcher
+_database_url: str
+_reader: Store | None = None  # opened on first use: only full-text feeds need it
 
 
 def worker_count(setting: int, due: int, cpus: int | None = None) -> int:
@@ -87,7 +90,7 @@ def poll_in_processes(
         len(shards),
         mp_context=context,
         initializer=_init_worker,
-        initargs=(channel, shards, matcher),
+        initargs=(channel, shards, matcher, str(store.engine.url)),
     ) as pool:
         futures = [pool.submit(_fetch_shard, share, policy, i) for i in range(len(shards))]
         total = sum(map(len, shards))
@@ -127,10 +130,22 @@ def _waiting(channel: multiprocessing.Queue, limit: int) -> list:
 
 
 def _init_worker(
-    channel: multiprocessing.Queue, shards: list[list[FeedState]], matcher: Matcher
+    channel: multiprocessing.Queue,
+    shards: list[list[FeedState]],
+    matcher: Matcher,
+    database_url: str,
 ) -> None:
-    global _channel, _shards, _matcher
-    _channel, _shards, _matcher = channel, shards, matcher
+    global _channel, _shards, _matcher, _database_url
+    _channel, _shards, _matcher, _database_url = channel, shards, matcher, database_url
+
+
+def _known(feed_id: int, entry_ids: list[str]) -> dict[str, str]:
+    """Stored entries' content hashes, read through this worker's own connection (reads
+    do not disturb the one writer)."""
+    global _reader
+    if _reader is None:
+        _reader = Store(make_engine(_database_url))
+    return _reader.entry_hashes(feed_id, entry_ids)
 
 
 def _fetch_shard(limits: FetchLimits, policy: PollPolicy, index: int) -> int:
@@ -142,7 +157,9 @@ def _fetch_shard(limits: FetchLimits, policy: PollPolicy, index: int) -> int:
         parse_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
 
         async def one(feed: FeedState) -> None:
-            fetched = await fetch_feed(feed, fetcher, policy, _matcher, parse_thread=parse_thread)
+            fetched = await fetch_feed(
+                feed, fetcher, policy, _matcher, parse_thread=parse_thread, known=_known
+            )
             try:
                 _channel.put_nowait(fetched)
             except queue.Full:  # the writer is behind: wait in a thread, not in the loop

@@ -120,7 +120,8 @@ def news_page(title: str, paragraphs: list[str], lang: str = "en") -> str:
             "privacy": "Privacy Policy",
         }
     links = "\n".join(
-        f'        <li><a href="/story/{i}">{text}</a></li>' for i, text in enumerate(furniture["links"])
+        f'        <li><a href="/story/{i}">{text}</a></li>'
+        for i, text in enumerate(furniture["links"])
     )
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
@@ -271,10 +272,12 @@ def test_next_articles_of_an_infinite_scroll_page_are_left_out():
     ]
 
     def post(title: str, paragraphs: list[str]) -> str:
-        return f"<div class='post'><h1>{title}</h1>{''.join(f'<p>{p}</p>' for p in paragraphs)}</div>"
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        return f"<div class='post'><h1>{title}</h1>{body}</div>"
 
     appended = "".join(post(f"Story {k}", other[k * 6 : (k + 1) * 6]) for k in range(3))
-    page = f"<html><body><div class='wrap'>{post(EN_TITLE, EN_PARAGRAPHS)}{appended}</div></body></html>"
+    story = post(EN_TITLE, EN_PARAGRAPHS)
+    page = f"<html><body><div class='wrap'>{story}{appended}</div></body></html>"
     text = extract_main_text(page)
     assert_article(text, EN_PARAGRAPHS, ["city council", "Story 1"])
 
@@ -334,7 +337,8 @@ def test_navigation_only_page_gives_none():
     )
     page = f"""<html><body><header><nav><ul>{items}</ul></nav></header>
     <div class="menu"><ul>{items}</ul></div>
-    <footer><a href="/privacy">Privacy Policy</a> <a href="/terms">Terms</a></footer></body></html>"""
+    <footer><a href="/privacy">Privacy Policy</a> <a href="/terms">Terms</a></footer>
+    </body></html>"""
     assert extract_main_text(page) is None
 
 
@@ -373,8 +377,9 @@ def test_not_text_gives_none():
 
 
 def test_pathological_markup_gives_none_or_text():
+    deep = "<div>" * 50_000 + "deep text " * 50 + "</div>" * 50_000
     pages = [
-        "<html><body>" + "<div>" * 50_000 + "deep text " * 50 + "</div>" * 50_000 + "</body></html>",
+        f"<html><body>{deep}</body></html>",
         "<html><body>" + "<b><i>" * 20_000 + "</body></html>",
         "<html>\x00<body><p>\x00 \x0b\x1f" + "abc " * 100 + "</p></body></html>",
         "<html><body><p>\ud800 lone surrogate " + "x " * 200 + "</p></body></html>",

@@ -90,7 +90,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 
 def extract_main_text(html: bytes | str, url: str | None = None) -> str | None:
     """Plain main text of an article page, or None: topics are matched on this, not on chrome."""
-    if not isinstance(html, bytes | str) or not html.strip():
+    if not isinstance(html, bytes | str) or len(html) > MAX_INPUT_BYTES or not html.strip():
         return None
     try:
         text = _main_text(html, url)

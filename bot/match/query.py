@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
 from bot.match.text import fold, split_words
 
-MAX_LENGTH = 2000
+MAX_LENGTH = 4000  # topics written by analysts run long; the parser is linear
 MAX_DEPTH = 20
 MAX_TERMS = 200
 MAX_NEAR = 50

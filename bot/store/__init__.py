@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
 from bot.store import feed_rows
-from bot.store.article_rows import SaveCounts, replace_matches, save_articles
+from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
 from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.tables import articles, feeds, matches, poll_runs
 
@@ -89,6 +89,11 @@ class Store:
             ]
             feed_rows.record_successes(conn, [(p[0], p[2], p[3]) for p in polls])
             return counts
+
+    def entry_hashes(self, feed_id: int, entry_ids: list[str]) -> dict[str, str]:
+        """Content hashes of a feed's stored entries among these ids (a read)."""
+        with self.engine.connect() as conn:
+            return stored_hashes(conn, feed_id, entry_ids)
 
     def articles_for_matching(self, since: datetime | None, batch: int = 2000):
         """Stored articles (newest first) as (id, title, summary, content, language, feed

@@ -167,6 +167,11 @@ def _sighted(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, 
     }
 
 
+def stored_hashes(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, str]:
+    """Entry id → content hash for the feed's stored entries among these ids."""
+    return {row.entry_id: row.content_hash for row in _select_in(conn, OWN, feed_id, entry_ids)}
+
+
 def _by_url(conn: Connection, urls: list[str], feed_id: int) -> dict:
     """Stored articles of other feeds with these URLs (looked up by hash, matched by text)."""
     wanted = set(urls)

@@ -1,0 +1,334 @@
+"""Matching benchmark: the bot's matcher against a regex-per-keyword loop, on one core.
+
+    .venv/bin/python bench/match.py [--articles 100000] [--topics 50] [--seed 1]
+                                    [--baseline-articles N] [--repeat 3] [--profile]
+    .venv/bin/python bench/match.py --articles 5000                  # a quick check
+
+`synthtopics.py` generates the articles (fixed seed; English and Spanish; a few hundred
+with the mission's phrases and a few hundred false friends) and the topics (mpp, asylum
+and 48 beats). Both approaches run in this process, side by side, best of --repeat runs:
+
+- the bot: for each article `build_document` once, then `matcher.match(doc)`; the time
+  inside each call is added up too, to split build_document from match.
+- the baseline, what simple bots do: one `re.compile(r"\\b" + re.escape(keyword) + r"\\b",
+  re.IGNORECASE)` per keyword of each topic, and for each article and topic
+  `any(rx.search(text))` over title + summary + content, exclude keywords likewise. It
+  knows nothing of accents, NEAR, fields or filters: a NEAR clause is not among its
+  keywords, a prefix keyword `stem*` becomes `\\bstem`, and NOT words join the exclude
+  keywords. At several milliseconds an article, it runs on the first --baseline-articles
+  articles only (default: a twentieth, at least 250).
+
+Matches are counted as (article, topic) pairs; on the baseline's articles both counts are
+shown, with how many pairs the two agree on. The target: the bot at least 20,000
+articles/s on one core. It is reported, not enforced (exit status 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import os
+import platform
+import pstats
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from synthtopics import Article, TopicSpec, build_articles, build_topics  # noqa: E402
+
+from bot.match.ast import And, Near, Node, Not, Or, Phrase, Term  # noqa: E402
+from bot.match.matcher import Matcher, Topic, build_document  # noqa: E402
+
+TARGET_RATE = 20_000.0  # bot articles/s on one core, at least
+PROFILE_ARTICLES = 10_000
+PROFILE_TOP = 20
+
+Pairs = set[tuple[int, str]]  # (article index, topic id)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000, help="articles (100000)")
+    parser.add_argument("--topics", type=int, default=50, help="topics, at most 50 (50)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (1)")
+    parser.add_argument(
+        "--baseline-articles",
+        type=int,
+        default=None,
+        help="articles for the slow baseline (default: articles/20, at least 250)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, best kept (3)")
+    parser.add_argument(
+        "--profile", action="store_true", help=f"cProfile the bot on {PROFILE_ARTICLES:,} articles"
+    )
+    args = parser.parse_args(argv)
+    if args.baseline_articles is None:
+        args.baseline_articles = max(250, args.articles // 20)
+    args.baseline_articles = min(args.baseline_articles, args.articles)
+    if not 1 <= args.topics <= 50 or args.articles < 1 or args.repeat < 1:
+        parser.error("need 1 to 50 topics, at least 1 article and 1 repeat")
+    return args
+
+
+def machine_info() -> dict:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name")), cpu
+            )
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+    }
+
+
+def bot_matcher(specs: list[TopicSpec]) -> Matcher:
+    """The bot's matcher for the topics."""
+    return Matcher(
+        [Topic(id=s.id, query=s.query, exclude=s.exclude, languages=s.languages) for s in specs]
+    )
+
+
+def count_terms(node: Node) -> int:
+    """Words and phrases in a parsed query (exclude included)."""
+    if isinstance(node, Term | Phrase):
+        return 1
+    if isinstance(node, Near):
+        return count_terms(node.left) + count_terms(node.right)
+    if isinstance(node, Not):
+        return count_terms(node.item)
+    if isinstance(node, And | Or):
+        return sum(count_terms(item) for item in node.items)
+    return 0
+
+
+def keyword_regex(keyword: str) -> re.Pattern[str]:
+    """The simple bot's regular expression for one keyword (`stem*`: open at the end)."""
+    if keyword.endswith("*"):
+        return re.compile(r"\b" + re.escape(keyword[:-1]), re.IGNORECASE)
+    return re.compile(r"\b" + re.escape(keyword) + r"\b", re.IGNORECASE)
+
+
+def baseline_topics(specs: list[TopicSpec]) -> list[tuple[str, list, list]]:
+    """(topic id, keyword regexes, exclude regexes) for each topic."""
+    return [
+        (
+            s.id,
+            [keyword_regex(k) for k in s.keywords],
+            [keyword_regex(k) for k in s.exclude_keywords],
+        )
+        for s in specs
+    ]
+
+
+def run_bot(matcher: Matcher, articles: list[Article]) -> dict:
+    """One timed pass of the bot: wall seconds, seconds inside each call, matches."""
+    build, match = build_document, matcher.match
+    clock = time.perf_counter
+    in_build = in_match = 0.0
+    matches = 0
+    gc.collect()
+    start = clock()
+    for a in articles:
+        t0 = clock()
+        doc = build(a.title, a.summary, a.content, language=a.language, feed=a.feed)
+        t1 = clock()
+        matches += len(match(doc))
+        t2 = clock()
+        in_build += t1 - t0
+        in_match += t2 - t1
+    wall = clock() - start
+    return {"seconds": wall, "build_s": in_build, "match_s": in_match, "matches": matches}
+
+
+def run_baseline(topics: list[tuple[str, list, list]], articles: list[Article]) -> dict:
+    """One timed pass of the regex baseline: wall seconds and matches."""
+    clock = time.perf_counter
+    matches = 0
+    gc.collect()
+    start = clock()
+    for a in articles:
+        text = a.title + " " + a.summary + " " + a.content
+        for _topic, keywords, excludes in topics:
+            if any(rx.search(text) for rx in keywords) and not any(
+                rx.search(text) for rx in excludes
+            ):
+                matches += 1
+    wall = clock() - start
+    return {"seconds": wall, "matches": matches}
+
+
+def best_of(runs: int, measure: Callable[[], dict], label: str) -> dict:
+    """The fastest of `runs` measurements (the machine is noisy), with every time kept."""
+    results = []
+    for number in range(runs):
+        result = measure()
+        results.append(result)
+        print(f"  {label} run {number + 1}/{runs}: {result['seconds']:.2f} s", flush=True)
+    best = min(results, key=lambda r: r["seconds"])
+    return {**best, "all_seconds": [r["seconds"] for r in results]}
+
+
+def bot_pairs(matcher: Matcher, articles: list[Article]) -> Pairs:
+    """(article, topic) pairs the bot matches (untimed)."""
+    pairs: Pairs = set()
+    for i, a in enumerate(articles):
+        doc = build_document(a.title, a.summary, a.content, language=a.language, feed=a.feed)
+        pairs.update((i, m.topic) for m in matcher.match(doc))
+    return pairs
+
+
+def baseline_pairs(topics: list[tuple[str, list, list]], articles: list[Article]) -> Pairs:
+    """(article, topic) pairs the baseline matches (untimed)."""
+    pairs: Pairs = set()
+    for i, a in enumerate(articles):
+        text = a.title + " " + a.summary + " " + a.content
+        for topic, keywords, excludes in topics:
+            if any(rx.search(text) for rx in keywords) and not any(
+                rx.search(text) for rx in excludes
+            ):
+                pairs.add((i, topic))
+    return pairs
+
+
+def profile_bot(matcher: Matcher, articles: list[Article]) -> str:
+    """cProfile over the bot loop; the top entries by tottime, as text."""
+    profile = cProfile.Profile()
+    profile.enable()
+    run_bot(matcher, articles)
+    profile.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(PROFILE_TOP)
+    return out.getvalue()
+
+
+def corpus_stats(articles: list[Article]) -> dict:
+    """Sizes of the generated articles."""
+    n = len(articles)
+    words = sum(
+        len(a.title.split()) + len(a.summary.split()) + len(a.content.split()) for a in articles
+    )
+    return {
+        "spanish": sum(a.language == "es" for a in articles) / n,
+        "with_content": sum(bool(a.content) for a in articles) / n,
+        "words": words / n,
+        "chars": sum(len(a.title) + len(a.summary) + len(a.content) + 2 for a in articles) / n,
+    }
+
+
+def print_report(machine: dict, args: argparse.Namespace, info: dict, bot: dict, base: dict,
+                 agree: dict) -> None:  # fmt: skip
+    """The figures, as a table and a verdict."""
+    n, nb = args.articles, args.baseline_articles
+    bot_rate = n / bot["seconds"]
+    base_rate = nb / base["seconds"]
+    inside = bot["build_s"] + bot["match_s"]
+    print()
+    print(f"machine: nproc {machine['nproc']} ({machine['usable_cpus']} usable), {machine['cpu']}")
+    print(f"python {machine['python']} ({machine['implementation']}) on {machine['platform']}")
+    print(
+        f"parameters: {n:,} articles (seed {args.seed}), {args.topics} topics, baseline on the "
+        f"first {nb:,}, best of {args.repeat}, single process"
+    )
+    print(
+        f"articles: {info['spanish']:.0%} Spanish, {info['with_content']:.0%} with content, "
+        f"{info['words']:.0f} words / {info['chars']:.0f} characters on average "
+        f"(generated in {info['generate_s']:.1f} s)"
+    )
+    print(
+        f"topics: {info['topic_terms']} bot query terms; {info['regexes']} baseline regexes "
+        f"({info['keywords']} keywords + {info['excludes']} exclude keywords)"
+    )
+    print()
+    print("| approach | articles | articles/s | µs/article | matches | matches per 1k |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| bot (build_document + match) | {n:,} | {bot_rate:,.0f} | "
+        f"{1e6 / bot_rate:,.1f} | {bot['matches']:,} | {1000 * bot['matches'] / n:.1f} |"
+    )
+    print(
+        f"| baseline (regex per keyword) | {nb:,} | {base_rate:,.0f} | "
+        f"{1e6 / base_rate:,.1f} | {base['matches']:,} | {1000 * base['matches'] / nb:.1f} |"
+    )
+    print()
+    print(
+        f"bot time split: build_document {bot['build_s'] / inside:.0%} "
+        f"({1e6 * bot['build_s'] / n:.1f} µs/article), match {bot['match_s'] / inside:.0%} "
+        f"({1e6 * bot['match_s'] / n:.1f} µs/article)"
+    )
+    runs = ", ".join(f"{s:.2f}" for s in bot["all_seconds"])
+    base_runs = ", ".join(f"{s:.2f}" for s in base["all_seconds"])
+    print(f"runs (s): bot {runs}; baseline {base_runs}")
+    print(
+        f"on the baseline's {nb:,} articles: bot {agree['bot']:,} matches, baseline "
+        f"{agree['baseline']:,}; both {agree['both']:,}, bot only {agree['bot_only']:,}, "
+        f"baseline only {agree['baseline_only']:,}"
+    )
+    print(f"ratio bot/baseline: {bot_rate / base_rate:.1f}×")
+    verdict = "PASS" if bot_rate >= TARGET_RATE else "FAIL"
+    print(f"target: bot ≥ {TARGET_RATE:,.0f} articles/s on one core: {bot_rate:,.0f} → {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, measure side by side, report; profile with --profile."""
+    args = parse_args(argv)
+    machine = machine_info()
+    total = max(args.articles, PROFILE_ARTICLES) if args.profile else args.articles
+    print(
+        f"generating {total:,} articles (seed {args.seed}) and {args.topics} topics …", flush=True
+    )
+    start = time.perf_counter()
+    pool = build_articles(total, args.seed)
+    generate_s = time.perf_counter() - start
+    articles = pool[: args.articles]
+    sample = articles[: args.baseline_articles]
+    specs = build_topics(args.topics)
+    matcher = bot_matcher(specs)
+    regexes = baseline_topics(specs)
+    info = {
+        **corpus_stats(articles),
+        "generate_s": generate_s,
+        "topic_terms": sum(
+            count_terms(q.node) for _, *queries in matcher.topics for q in queries if q
+        ),
+        "keywords": sum(len(s.keywords) for s in specs),
+        "excludes": sum(len(s.exclude_keywords) for s in specs),
+        "regexes": sum(len(k) + len(e) for _, k, e in regexes),
+    }
+    print(f"bot on {len(articles):,} articles, baseline on {len(sample):,}:", flush=True)
+    bot = best_of(args.repeat, lambda: run_bot(matcher, articles), "bot")
+    base = best_of(args.repeat, lambda: run_baseline(regexes, sample), "baseline")
+    ours, theirs = bot_pairs(matcher, sample), baseline_pairs(regexes, sample)
+    agree = {
+        "bot": len(ours),
+        "baseline": len(theirs),
+        "both": len(ours & theirs),
+        "bot_only": len(ours - theirs),
+        "baseline_only": len(theirs - ours),
+    }
+    print_report(machine, args, info, bot, base, agree)
+    if args.profile:
+        print(f"\ncProfile of the bot loop on {PROFILE_ARTICLES:,} articles, top {PROFILE_TOP}:")
+        print(profile_bot(matcher, pool[:PROFILE_ARTICLES]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
