@@ -11,7 +11,7 @@ positions of their words, and no regular expression is ever built from a query.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -52,11 +52,35 @@ class Field:
         """Character offsets of each word, for snippets."""
         return [m.span() for m in WORD.finditer(self.text)]
 
-    def positions(self, term: Term) -> list[int]:
+    @cached_property
+    def sorted_words(self) -> list[str]:
+        return sorted(self.index)
+
+    @cached_property
+    def sorted_exact(self) -> list[str]:
+        return sorted(self.exact_index)
+
+    def prefixed(self, term: Term) -> list[str]:
+        """The distinct words starting with the term's prefix (a bisect, not a scan)."""
+        words = self.sorted_exact if term.exact else self.sorted_words
+        start = bisect_left(words, term.word)
+        found = []
+        for word in words[start:]:
+            if not word.startswith(term.word):
+                break
+            found.append(word)
+        return found
+
+    def has(self, term: Term) -> bool:
+        """Whether the term occurs at all: the cheap test of the first pass."""
         if term.prefix:
-            words = self.words if term.exact else self.folded
-            return [i for i, w in enumerate(words) if w.startswith(term.word)]
+            return bool(self.prefixed(term))
+        return term.word in (self.exact_index if term.exact else self.index)
+
+    def positions(self, term: Term) -> list[int]:
         index = self.exact_index if term.exact else self.index
+        if term.prefix:
+            return sorted(p for word in self.prefixed(term) for p in index[word])
         return index.get(term.word, [])
 
 
@@ -125,13 +149,18 @@ class CompiledQuery:
         _collect_words(self.node, words, stems)
         self.words = frozenset(words)
         self.stems = frozenset(stems)
+        self.test = _tester(self.node)
 
     def could_match(self, doc: Document) -> bool:
         return not (self.words.isdisjoint(doc.vocabulary) and self.stems.isdisjoint(doc.stems))
 
     def evaluate(self, doc: Document) -> list[Hit] | None:
-        """The hits when the query matches the document; None when it does not."""
-        if not self.could_match(doc):
+        """The hits when the query matches the document; None when it does not.
+
+        A yes/no pass that stops at the first decisive operand comes first; the hits
+        (for score and snippet) are collected only for the few articles that match.
+        """
+        if not self.could_match(doc) or not self.test(doc):
             return None
         return _eval(self.node, doc)
 
@@ -237,6 +266,54 @@ def _collect_words(node: Node, words: set[str], stems: set[str]) -> None:
     elif isinstance(node, And | Or):
         for item in node.items:
             _collect_words(item, words, stems)
+
+
+Test = Callable[[Document], bool]
+
+
+def _tester(node: Node) -> Test:
+    """Compile a node into a yes/no function of a document. An OR of plain words (the
+    bulk of a topic) becomes one set test; AND and OR stop at the first decisive item."""
+    if isinstance(node, Term) and not node.prefix:
+        return _words_test(frozenset([node.word]), node.field, node.exact)
+    if isinstance(node, Or):
+        plain: dict[tuple[str | None, bool], set[str]] = {}
+        tests = []
+        for item in node.items:
+            if isinstance(item, Term) and not item.prefix:
+                plain.setdefault((item.field, item.exact), set()).add(item.word)
+            else:
+                tests.append(_tester(item))
+        tests = [_words_test(frozenset(w), f, e) for (f, e), w in plain.items()] + tests
+        return lambda doc: any(test(doc) for test in tests)
+    if isinstance(node, And):
+        tests = [_tester(item) for item in node.items]
+        return lambda doc: all(test(doc) for test in tests)
+    if isinstance(node, Not):
+        inner = _tester(node.item)
+        return lambda doc: not inner(doc)
+    if isinstance(node, Phrase):
+        present = _words_test(frozenset(node.words), node.field, node.exact, every=True)
+        return lambda doc: present(doc) and bool(_phrase(node, doc))
+    if isinstance(node, Near):
+        left, right = _tester(node.left), _tester(node.right)
+        return lambda doc: left(doc) and right(doc) and bool(_near(node, doc))
+    if isinstance(node, Term):  # a prefix
+        return lambda doc: any(f.has(node) for _, f in doc.fields(node.field))
+    return lambda doc: _eval(node, doc) is not None  # a filter
+
+
+def _words_test(words: frozenset[str], field: str | None, exact: bool, every=False) -> Test:
+    """Does any (every) word occur in the field(s)? One set operation per field."""
+
+    def keys(doc: Document) -> list:
+        if field is None and not exact:
+            return [doc.vocabulary]
+        return [(f.exact_index if exact else f.index).keys() for _, f in doc.fields(field)]
+
+    if every:  # a phrase: all its words present (an exact phrase is checked in full after)
+        return lambda doc: exact or any(words <= k for k in keys(doc))
+    return lambda doc: any(not k.isdisjoint(words) for k in keys(doc))
 
 
 def _eval(node: Node, doc: Document) -> list[Hit] | None:
