@@ -6,7 +6,8 @@
 
 `synthtopics.py` generates the articles (fixed seed; English and Spanish; a few hundred
 with the mission's phrases and a few hundred false friends) and the topics (mpp, asylum
-and 48 beats). Both approaches run in this process, side by side, best of --repeat runs:
+and 48 beats). Both approaches run in this process, in turns (bot, baseline, bot, …: the
+machine's speed drifts), and the best of --repeat runs of each is kept:
 
 - the bot: for each article `build_document` once, then `matcher.match(doc)`; the time
   inside each call is added up too, to split build_document from match.
@@ -174,15 +175,21 @@ def run_baseline(topics: list[tuple[str, list, list]], articles: list[Article]) 
     return {"seconds": wall, "matches": matches}
 
 
-def best_of(runs: int, measure: Callable[[], dict], label: str) -> dict:
-    """The fastest of `runs` measurements (the machine is noisy), with every time kept."""
-    results = []
+def best_of(runs: int, measures: dict[str, Callable[[], dict]]) -> dict[str, dict]:
+    """Best of `runs` timings of each, taken in turns (bot, baseline, bot, …): noise."""
+    results: dict[str, list[dict]] = {name: [] for name in measures}
     for number in range(runs):
-        result = measure()
-        results.append(result)
-        print(f"  {label} run {number + 1}/{runs}: {result['seconds']:.2f} s", flush=True)
-    best = min(results, key=lambda r: r["seconds"])
-    return {**best, "all_seconds": [r["seconds"] for r in results]}
+        for name, measure in measures.items():
+            result = measure()
+            results[name].append(result)
+            print(f"  {name} run {number + 1}/{runs}: {result['seconds']:.2f} s", flush=True)
+    return {
+        name: {
+            **min(found, key=lambda r: r["seconds"]),
+            "all_seconds": [r["seconds"] for r in found],
+        }
+        for name, found in results.items()
+    }
 
 
 def bot_pairs(matcher: Matcher, articles: list[Article]) -> Pairs:
@@ -313,8 +320,14 @@ def main(argv: list[str] | None = None) -> int:
         "regexes": sum(len(k) + len(e) for _, k, e in regexes),
     }
     print(f"bot on {len(articles):,} articles, baseline on {len(sample):,}:", flush=True)
-    bot = best_of(args.repeat, lambda: run_bot(matcher, articles), "bot")
-    base = best_of(args.repeat, lambda: run_baseline(regexes, sample), "baseline")
+    best = best_of(
+        args.repeat,
+        {
+            "bot": lambda: run_bot(matcher, articles),
+            "baseline": lambda: run_baseline(regexes, sample),
+        },
+    )
+    bot, base = best["bot"], best["baseline"]
     ours, theirs = bot_pairs(matcher, sample), baseline_pairs(regexes, sample)
     agree = {
         "bot": len(ours),

@@ -453,24 +453,35 @@ class Article:
     feed: str
 
 
+NUMBERS = {"count": (2, 900), "count2": (1, 40), "pct": (3, 60)}  # slot → random range
+
+
+class _Slots(dict):
+    """A template's slots, each drawn when the template asks for it."""
+
+    def __init__(self, rng: random.Random, vocab: dict, word: str):
+        """Slots from `vocab`; {word} is `word`."""
+        super().__init__(word=word)
+        self.rng = rng
+        self.vocab = vocab
+
+    def __missing__(self, key: str) -> str:
+        """A random phrase (or number) for the slot `key`."""
+        if key in NUMBERS:
+            return str(self.rng.randint(*NUMBERS[key]))
+        return self.rng.choice(self.vocab["days" if key == "day" else key])
+
+
 class ArticleMaker:
     """Seeded article generator (the same seed gives the same articles)."""
 
     def __init__(self, seed: int):
+        """A generator seeded with `seed`."""
         self.rng = random.Random(seed)
 
     def _fill(self, template: str, vocab: dict, word: str = "") -> str:
         """Fill a template's slots (and the slots of what fills them) with random phrases."""
-        rng = self.rng
-        numbers = {"count": (2, 900), "count2": (1, 40), "pct": (3, 60)}
-
-        class Slots(dict):
-            def __missing__(self, key: str) -> str:
-                if key in numbers:
-                    return str(rng.randint(*numbers[key]))
-                return rng.choice(vocab["days" if key == "day" else key])
-
-        slots = Slots(word=word)
+        slots = _Slots(self.rng, vocab, word)
         while "{" in template:
             template = template.format_map(slots)
         return template

@@ -93,11 +93,14 @@ class Document:
     language: str | None = None
     feed: str | None = None
     vocabulary: frozenset[str] = field(init=False)
-    stems: frozenset[str] = field(init=False)  # first 3 letters of each word, for prefixes
 
     def __post_init__(self):
         self.vocabulary = frozenset(self.title.index) | frozenset(self.body.index)
-        self.stems = frozenset(w[:3] for w in self.vocabulary)
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        """The first 3 letters of each word: the quick reject of prefix terms."""
+        return frozenset(w[:3] for w in self.vocabulary)
 
     def fields(self, name: str | None) -> Iterable[tuple[str, Field]]:
         if name != "body":
@@ -152,7 +155,9 @@ class CompiledQuery:
         self.test = _tester(self.node)
 
     def could_match(self, doc: Document) -> bool:
-        return not (self.words.isdisjoint(doc.vocabulary) and self.stems.isdisjoint(doc.stems))
+        if not self.words.isdisjoint(doc.vocabulary):
+            return True
+        return bool(self.stems) and not self.stems.isdisjoint(doc.stems)
 
     def evaluate(self, doc: Document) -> list[Hit] | None:
         """The hits when the query matches the document; None when it does not.
@@ -306,9 +311,13 @@ def _tester(node: Node) -> Test:
 def _words_test(words: frozenset[str], field: str | None, exact: bool, every=False) -> Test:
     """Does any (every) word occur in the field(s)? One set operation per field."""
 
+    folded = frozenset(fold(w) for w in words)
+
     def keys(doc: Document) -> list:
         if field is None and not exact:
             return [doc.vocabulary]
+        if exact and folded.isdisjoint(doc.vocabulary):
+            return []  # not even in folded form: no need to index the words as written
         return [(f.exact_index if exact else f.index).keys() for _, f in doc.fields(field)]
 
     if every:  # a phrase: all its words present (an exact phrase is checked in full after)

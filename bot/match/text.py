@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits; hyphens and punctuation separate words
 
 
+@lru_cache(maxsize=1 << 16)  # words repeat across articles; folding one is ~0.6 µs
 def fold(word: str) -> str:
     """Case- and accent-insensitive form: 'Quédate' → 'quedate'."""
     folded = word.casefold()
