@@ -122,3 +122,32 @@ def test_matching_any_text_never_raises(title, body):
                        Topic("b", 'title:asylum NOT lunatic')])  # fmt: skip
     for match in matcher.match(build_document(title, body)):
         assert all(0 <= a < b <= len(match.snippet) for a, b in match.highlights)
+
+
+QUERIES = [
+    '"remain in mexico" OR (=MPP NEAR/3 asylum)',
+    "(asylum OR asilo) AND (officers OR oficiales) NOT lunatic",
+    'migra* OR "credible fear"',
+    'title:("in mexico" OR remain) body:asylum',
+    "asylum lang:es",
+]
+VOCABULARY = ["remain", "in", "mexico", "MPP", "mpp", "asylum", "asilo", "officers",
+              "oficiales", "lunatic", "migrants", "credible", "fear", "the", "México"]  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(VOCABULARY), max_size=8),
+    st.lists(st.sampled_from(VOCABULARY), max_size=25),
+    st.sampled_from([None, "en", "es"]),
+)
+def test_quick_reject_never_rejects_a_match(title, body, language):
+    from bot.match.matcher import CompiledQuery, _eval
+
+    doc = build_document(" ".join(title), " ".join(body), language=language)
+    for text in QUERIES:
+        query = CompiledQuery(text)
+        if _eval(query.node, doc) is not None:
+            assert query.could_match(doc) and query.test(doc), (text, title, body)
+        else:
+            assert query.evaluate(doc) is None

@@ -152,9 +152,14 @@ class CompiledQuery:
         _collect_words(self.node, words, stems)
         self.words = frozenset(words)
         self.stems = frozenset(stems)
+        # Sets of words one of which must be wholly present (a phrase needs all its words,
+        # "in" alone does not let "remain in mexico" through); None: no such rule.
+        self.needs = _needs(self.node)
         self.test = _tester(self.node)
 
     def could_match(self, doc: Document) -> bool:
+        if self.needs is not None:
+            return any(need <= doc.vocabulary for need in self.needs)
         if not self.words.isdisjoint(doc.vocabulary):
             return True
         return bool(self.stems) and not self.stems.isdisjoint(doc.stems)
@@ -271,6 +276,28 @@ def _collect_words(node: Node, words: set[str], stems: set[str]) -> None:
     elif isinstance(node, And | Or):
         for item in node.items:
             _collect_words(item, words, stems)
+
+
+def _needs(node: Node) -> list[frozenset[str]] | None:
+    """Alternatives of words a match needs all of, one alternative at least; None when
+    the node cannot be reduced to words (prefixes, NOT, filters)."""
+    if isinstance(node, Term):
+        return None if node.prefix else [frozenset([fold(node.word)])]
+    if isinstance(node, Phrase):
+        return [frozenset(fold(w) for w in node.words)]
+    if isinstance(node, Or):
+        alternatives = []
+        for item in node.items:
+            needs = _needs(item)
+            if needs is None:
+                return None
+            alternatives.extend(needs)
+        return alternatives
+    if isinstance(node, And | Near):
+        items = node.items if isinstance(node, And) else (node.left, node.right)
+        known = [needs for item in items if (needs := _needs(item)) is not None]
+        return min(known, key=len) if known else None  # every item must hold: one will do
+    return None  # Not, Filter
 
 
 Test = Callable[[Document], bool]
