@@ -125,7 +125,9 @@ def _parse(
 
 
 def match_articles(matcher: Matcher, batch: list[Article]) -> dict[str, list[Match]]:
-    """Topics of each article that matches any, by entry id."""
+    """Topics of each article that matches any, by entry id (no topics: no tokenizing)."""
+    if not matcher.topics:
+        return {}
     return {a.entry_id: m for a in batch if (m := match_article(matcher, a))}
 
 
