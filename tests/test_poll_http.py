@@ -87,6 +87,31 @@ def test_308_updates_url_but_temporary_302_does_not(store, httpserver):
     assert feed_state(store, "T").url == httpserver.url_for("/t")
 
 
+def test_relative_location_and_a_mixed_chain_keep_the_url(store, httpserver):
+    # 301 then 302: not every hop is permanent, so the stored URL stays.
+    httpserver.expect_request("/start").respond_with_data(
+        "", status=301, headers={"Location": "/middle?x=1"}
+    )
+    httpserver.expect_request("/middle").respond_with_data(
+        "", status=302, headers={"Location": "end"}
+    )
+    httpserver.expect_request("/end").respond_with_data(rss(ITEMS), content_type="text/xml")
+    add_feeds(store, ("Chain", httpserver.url_for("/start")))
+    assert poll(store).as_dict()["new"] == 2
+    assert feed_state(store, "Chain").url == httpserver.url_for("/start")
+
+
+def test_redirect_to_another_scheme_is_a_clear_error(store, httpserver):
+    httpserver.expect_request("/ftp").respond_with_data(
+        "", status=302, headers={"Location": "ftp://files.example/feed.xml"}
+    )
+    add_feeds(store, ("Ftp", httpserver.url_for("/ftp")))
+    assert poll(store).as_dict()["failed"] == 1
+    error = feed_state(store, "Ftp").last_error
+    assert "redirected to a URL that is not http(s)" in error
+    assert "ftp://files.example/feed.xml" in error
+
+
 def test_404_and_500_fail_with_backoff_and_stay_visible(store, httpserver):
     httpserver.expect_request("/missing").respond_with_data("no", status=404)
     httpserver.expect_request("/broken").respond_with_data("oops", status=500)
@@ -228,3 +253,18 @@ def test_unreachable_host_is_a_clear_failure(store):
     add_feeds(store, ("Nowhere", "http://127.0.0.1:9/feed"))
     poll(store)
     assert "cannot connect" in feed_state(store, "Nowhere").last_error
+
+
+def test_https_pools_verify_certificates_and_http_needs_no_tls_setup():
+    import asyncio
+
+    import httpx
+
+    from bot.feeds.fetch import Fetcher
+
+    fetcher = Fetcher()
+    fetcher._transport(httpx.URL("http://plain.example/feed"))
+    assert fetcher._tls is None  # no certificate bundle loaded for plain http
+    fetcher._transport(httpx.URL("https://secure.example/feed"))
+    assert fetcher._tls.check_hostname and fetcher._tls.verify_mode.name == "CERT_REQUIRED"
+    asyncio.run(fetcher.aclose())
