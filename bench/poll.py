@@ -25,6 +25,7 @@ lines), 2 when the feed server could not start.
 from __future__ import annotations
 
 import argparse
+import compileall
 import io
 import json
 import os
@@ -376,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     logs = args.out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     machine = machine_info()
+    # The bot runs from this source tree; an installed package (pip, the Dockerfile) has
+    # its bytecode made at install time, like the baseline's feedparser. Where
+    # PYTHONDONTWRITEBYTECODE is set, Python would otherwise compile the bot on every run.
+    compileall.compile_dir(REPO / "bot", quiet=1)
     params = {
         "feeds": args.feeds,
         "items": args.items,
