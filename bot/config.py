@@ -73,6 +73,7 @@ class Settings(_Strict):
 
     timezone: TimeZone = "America/Los_Angeles"
     poll_interval: Seconds = 900.0
+    digest_items: int = Field(10, ge=1, le=50)  # stories per topic in a digest, then "and K more"
     retention_days: int = Field(365, ge=1)
     max_concurrency: int = Field(20, ge=1, le=500)
     poll_workers: int = Field(0, ge=0, le=32)  # processes for big cycles; 0: one per core
@@ -151,6 +152,14 @@ class ChatConfig(_Strict):
         if isinstance(value, str) and not re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,}", value):
             raise ValueError("a chat id is a number or @channelname")
         return value
+
+    @field_validator("digest")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from bot.digest.schedule import digest_trigger  # APScheduler: only when chats exist
+
+        digest_trigger(value, "UTC")
+        return value.strip()
 
 
 class BotConfig(_Strict):

@@ -52,3 +52,22 @@ class StoreError(BotError):
 
     def __init__(self, message: str):
         super().__init__(f"store: {message}")
+
+
+class DeliveryError(BotError):
+    """Telegram did not take a message."""
+
+    def __init__(self, message: str):
+        super().__init__(f"telegram: {message}")
+
+
+class MessageRefused(DeliveryError):
+    """Telegram refused the message itself (bad HTML, too long): never retried as is."""
+
+
+class ChatUnreachable(DeliveryError):
+    """The chat cannot be written to (bot kicked or blocked, no admin rights, no chat)."""
+
+
+class DeliveryUnavailable(DeliveryError):
+    """Telegram could not be reached, through every retry: try again later."""

@@ -13,14 +13,16 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
+from bot.digest.model import Candidate
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
-from bot.store import feed_rows
+from bot.store import feed_rows, outbox_rows
 from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
 from bot.store.db import cycle_lock, make_engine, migrate
+from bot.store.outbox_rows import ChatState, PendingPart
 from bot.store.tables import articles, feeds, matches, poll_runs
 
-__all__ = ["SaveCounts", "Store"]
+__all__ = ["ChatState", "PendingPart", "SaveCounts", "Store"]
 
 
 class Store:
@@ -174,3 +176,41 @@ class Store:
             "articles_per_language": per_language,
             "newest_article": newest.isoformat() if newest else None,
         }
+
+    # The outbox (bot/delivery/outbox.py drives it).
+
+    def digest_candidates(
+        self, chat: str, topics: Sequence[str], found_since: datetime
+    ) -> list[Candidate]:
+        """Matches of these topics found since then, of articles the chat has not had."""
+        with self.engine.connect() as conn:
+            return outbox_rows.candidates(conn, chat, topics, found_since)
+
+    def chat_state(self, chat: str) -> ChatState:
+        with self.engine.connect() as conn:
+            return outbox_rows.chat_state(conn, chat)
+
+    def update_chat(self, chat: str, **values) -> None:
+        with self._writing() as conn:
+            outbox_rows.update_chat(conn, chat, **values)
+
+    def enqueue(self, *, chat_values: Mapping | None = None, **delivery) -> int:
+        """Write a delivery whole (parts, covered articles) and, in the same transaction,
+        the chat's new state: a crash leaves either both or neither."""
+        with self._writing() as conn:
+            delivery_id = outbox_rows.enqueue(conn, **delivery)
+            if chat_values:
+                outbox_rows.update_chat(conn, delivery["chat"], **chat_values)
+            return delivery_id
+
+    def pending_parts(self, chat: str | None = None) -> list[PendingPart]:
+        with self.engine.connect() as conn:
+            return outbox_rows.pending_parts(conn, chat)
+
+    def settle_part(self, part: PendingPart, **outcome) -> None:
+        with self._writing() as conn:
+            outbox_rows.settle_part(conn, part, **outcome)
+
+    def delivery_report(self, delivery_id: int) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return outbox_rows.delivery_report(conn, delivery_id)

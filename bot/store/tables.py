@@ -132,3 +132,54 @@ matches = Table(
     Column("matched_at", UTCDateTime, nullable=False),
     Index("ix_matches_topic", "topic", "article_id"),
 )
+
+# The outbox. A digest or alert is written whole (its parts and the articles it covers)
+# before anything is sent; each part is then marked sent with its Telegram message id the
+# moment Telegram answers, so a restart resumes at the first unsent part.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat", Text, nullable=False),  # the chat id as text: -100123… or @channel
+    Column("kind", Text, nullable=False),  # digest | alert
+    Column("thread", Integer),  # forum topic of a supergroup
+    Column("preview", Boolean, nullable=False, server_default="0"),  # link previews
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("since", UTCDateTime, nullable=False),  # the start of what it covers
+    Column("finished_at", UTCDateTime),  # every part sent or refused
+    Index("ix_deliveries_open", "finished_at", "id"),
+)
+
+delivery_parts = Table(
+    "delivery_parts",
+    metadata,
+    Column(
+        "delivery_id", Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("html", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="pending"),  # pending|sent|refused
+    Column("message_id", BigInteger),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),
+    Column("sent_at", UTCDateTime),
+)
+
+# What each chat has been given, so no article reaches a chat twice.
+delivered = Table(
+    "delivered",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=False),
+)
+
+chat_states = Table(
+    "chat_states",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("last_digest_at", UTCDateTime),  # when the last digest was composed
+    Column("alerts_since", UTCDateTime),  # matches found after this may raise alerts
+    Column("unreachable", Text),  # why Telegram refuses this chat (kicked, not admin…)
+    Column("unreachable_at", UTCDateTime),
+)

@@ -1,0 +1,1 @@
+"""Delivery: the outbox and the senders (Telegram, console)."""

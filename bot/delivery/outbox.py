@@ -1,0 +1,111 @@
+"""Sending what the outbox holds, part by part, recording each part the moment it is sent.
+
+A delivery is written whole before the first part goes (bot/store/outbox_rows.py). Here
+each pending part is sent and immediately marked sent with its message id, so a crash
+repeats at most the one part that was in flight. A part Telegram refuses is recorded with
+the reason and the others still go; a chat that cannot be reached is marked and left
+pending (its parts go once it can be reached again); an outage leaves everything
+pending for the next flush. Parts of one chat go in order; chats go side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.errors import ChatUnreachable, DeliveryUnavailable, MessageRefused
+from bot.store import PendingPart, Store
+
+log = logging.getLogger("bot.delivery")
+
+
+class Sender(Protocol):
+    async def send_html(
+        self, chat: int | str, html: str, *, thread: int | None = None, preview: bool = False
+    ) -> int: ...
+
+
+@dataclass
+class FlushReport:
+    """What one flush did; `problems` are one line each, fit for a log or a terminal."""
+
+    sent: int = 0
+    refused: int = 0
+    pending: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, other: FlushReport) -> None:
+        self.sent += other.sent
+        self.refused += other.refused
+        self.pending += other.pending
+        self.problems += other.problems
+
+
+def chat_key(chat: int | str, thread: int | None = None) -> str:
+    """How the store names a chat (and a forum thread of it): '-100123', '@news', '-100123/7'."""
+    return f"{chat}/{thread}" if thread is not None else str(chat)
+
+
+def telegram_chat(key: str) -> int | str:
+    """The chat id to give Telegram for a stored key."""
+    chat = key.split("/", 1)[0]
+    return chat if chat.startswith("@") else int(chat)
+
+
+async def flush(
+    store: Store,
+    sender: Sender,
+    *,
+    chat: str | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> FlushReport:
+    """Send every pending part (of one chat, or of all); never raises for Telegram's sake."""
+    by_chat: dict[str, list[PendingPart]] = {}
+    for part in store.pending_parts(chat):
+        by_chat.setdefault(part.chat, []).append(part)
+    report = FlushReport()
+    results = await asyncio.gather(
+        *(_flush_chat(store, sender, key, parts, now) for key, parts in by_chat.items())
+    )
+    for result in results:
+        report.add(result)
+    return report
+
+
+async def _flush_chat(
+    store: Store, sender: Sender, key: str, parts: list[PendingPart], now
+) -> FlushReport:
+    report = FlushReport()
+    for index, part in enumerate(parts):
+        try:
+            message_id = await sender.send_html(
+                telegram_chat(key), part.html, thread=part.thread, preview=part.preview
+            )
+        except MessageRefused as exc:
+            store.settle_part(part, status="refused", error=str(exc), now=now())
+            report.refused += 1
+            report.problems.append(f"{key}: {part.kind} part {part.seq + 1} refused: {exc}")
+            log.error("%s: %s part %d refused: %s", key, part.kind, part.seq + 1, exc)
+            continue
+        except ChatUnreachable as exc:
+            store.settle_part(part, status="pending", error=str(exc), now=now())
+            store.update_chat(key, unreachable=str(exc), unreachable_at=now())
+            report.pending += len(parts) - index
+            report.problems.append(f"{key}: chat unreachable: {exc}")
+            log.error("%s: chat unreachable, its messages wait: %s", key, exc)
+            return report
+        except DeliveryUnavailable as exc:
+            store.settle_part(part, status="pending", error=str(exc), now=now())
+            report.pending += len(parts) - index
+            report.problems.append(f"{key}: not sent yet: {exc}")
+            log.warning("%s: Telegram unavailable, will retry: %s", key, exc)
+            return report
+        store.settle_part(part, status="sent", message_id=message_id, now=now())
+        report.sent += 1
+        if index == 0 and store.chat_state(key).unreachable:
+            store.update_chat(key, unreachable=None, unreachable_at=None)
+    return report

@@ -1,0 +1,67 @@
+"""What a digest is made of: candidates from the store, items and sections for the reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One stored match of one article: what composition chooses from."""
+
+    article_id: int
+    topic: str
+    score: float
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+    title: str
+    url: str | None
+    outlet: str | None
+    feed: str
+    published: datetime  # aware UTC
+    found: datetime  # when the bot matched it (aware UTC)
+    text: str = ""  # the opening of the article's text, for near-duplicate detection
+
+
+@dataclass(frozen=True)
+class Item:
+    """One story: the best source first, then the other outlets that carried it."""
+
+    lead: Candidate
+    others: tuple[Candidate, ...] = ()
+
+    @property
+    def article_ids(self) -> list[int]:
+        return [self.lead.article_id, *(c.article_id for c in self.others)]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One topic of a digest: its best stories, and how many more there were."""
+
+    topic: str
+    title: str
+    items: tuple[Item, ...]
+    more: int = 0  # stories beyond the per-topic limit
+
+    @property
+    def stories(self) -> int:
+        return len(self.items) + self.more
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one chat gets: a digest (daily summary) or an alert (found in the last poll)."""
+
+    kind: str  # "digest" | "alert"
+    chat_name: str
+    timezone: str  # IANA name; times are shown in it
+    created: datetime  # aware UTC
+    since: datetime  # aware UTC: the start of what it covers
+    sections: tuple[Section, ...]
+    article_ids: frozenset[int] = field(default_factory=frozenset)  # everything it covers
+
+    @property
+    def empty(self) -> bool:
+        return not self.sections
