@@ -5,9 +5,18 @@
     ├── UsageError           a command's argument is wrong (unknown feed, unreadable file)
     ├── FetchError           a feed could not be fetched (timeout, HTTP status, too large, …)
     ├── ParseError           bytes that yield no feed entries
-    └── StoreError           the database could not be opened or migrated
+    ├── StoreError           the database could not be opened or migrated
+    └── DeliveryError        a message could not be delivered to Telegram
+        ├── MessageRefused       Telegram refused this message (bad HTML, too long): skip it
+        ├── ChatUnreachable      the chat refuses the bot (kicked, blocked, not found, not
+        │                        an admin of the channel): mark the chat, go on with others
+        ├── TokenRefused         the bot token itself was refused: nothing can be sent
+        └── DeliveryUnavailable  still failing after the retries (outage, flood wait):
+                                 keep the message pending and try again later
 
 Messages start with the component (`fetch: …`, `parse: …`) so a log line says where.
+Delivery errors never contain the bot token: they are built from Telegram's description
+and the chat, not from the client library's exception text.
 """
 
 from __future__ import annotations
@@ -55,19 +64,48 @@ class StoreError(BotError):
 
 
 class DeliveryError(BotError):
-    """Telegram did not take a message."""
+    """Telegram did not take a message; `chat` is where it was going (None for getMe)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, chat: int | str | None = None):
+        self.chat = chat
         super().__init__(f"telegram: {message}")
 
 
 class MessageRefused(DeliveryError):
-    """Telegram refused the message itself (bad HTML, too long): never retried as is."""
+    """A 400 about the message itself; `description` is Telegram's reason. Never retried."""
+
+    def __init__(self, message: str, *, chat: int | str | None, description: str):
+        self.description = description
+        super().__init__(message, chat=chat)
 
 
 class ChatUnreachable(DeliveryError):
-    """The chat cannot be written to (bot kicked or blocked, no admin rights, no chat)."""
+    """The chat cannot receive from the bot until someone acts; the message says who and how.
+
+    `description` is Telegram's reason; `migrated_to` is set when a group became a
+    supergroup with a new id."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        chat: int | str | None,
+        description: str,
+        migrated_to: int | None = None,
+    ):
+        self.description = description
+        self.migrated_to = migrated_to
+        super().__init__(message, chat=chat)
+
+
+class TokenRefused(DeliveryError):
+    """Telegram refused the bot token (401/404): no chat can be reached with it."""
 
 
 class DeliveryUnavailable(DeliveryError):
-    """Telegram could not be reached, through every retry: try again later."""
+    """Transient failures outlasted the retries. `retry_after` (seconds) is set when
+    Telegram's flood control asked for a longer wait than the sender is willing to make."""
+
+    def __init__(self, message: str, *, chat: int | str | None, retry_after: float | None = None):
+        self.retry_after = retry_after
+        super().__init__(message, chat=chat)

@@ -1,0 +1,586 @@
+"""A fake Telegram Bot API server for the tests: real HTTP on 127.0.0.1, Telegram's rules.
+
+python-telegram-bot reaches it through its base URL (`base_url + token + "/" + method`):
+
+    async with TelegramSender(fake_bot_api.token, base_url=fake_bot_api.base_url) as s: …
+
+It checks what Telegram checks (the token, the chat, HTML through tests/tg_html.py, 4096
+characters after entity parsing, 1024 for a caption) and answers errors with Telegram's
+status codes and descriptions. Accepted messages are kept in `messages`; every request,
+answered or not, in `calls`. Failures are scripted: `flood`, `fail`, `drop` and `hang`
+queue faults that the next requests meet, one each; `kick`, `forget` and `add_channel`
+shape who the bot can reach.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from tests.tg_html import Entity, EntityError, parse_html, utf16_len
+
+TOKEN = "123456789:TESTfakeTOKENforTHEtestsONLY_abcdefgh"
+BOT_USER = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "Digest bot",
+    "username": "fake_digest_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status and Telegram's description."""
+
+    def __init__(self, status: int, description: str, parameters: dict | None = None):
+        super().__init__(description)
+        self.status, self.description, self.parameters = status, description, parameters
+
+
+@dataclass
+class Sent:
+    """A message the fake accepted (sendMessage, sendPhoto; edits update it in place)."""
+
+    method: str
+    chat_id: int | str
+    message_id: int
+    html: str  # text or caption exactly as sent
+    text: str  # after entity parsing
+    entities: list[Entity]
+    parse_mode: str | None
+    thread: int | None
+    preview_disabled: bool | None  # None: the request did not say
+    photo: bytes | None
+    params: dict[str, Any]
+    at: float  # time.monotonic() when accepted
+
+
+@dataclass
+class Call:
+    """One request as the fake received it; `status` is None when it was not answered."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int | None = None
+
+
+@dataclass
+class Fault:
+    kind: str  # "status", "drop" or "hang"
+    method: str | None  # None: any method
+    status: int = 0
+    retry_after: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Channel:
+    username: str
+    chat_id: int
+    member: bool = True
+    admin: bool = True
+
+
+@dataclass
+class FakeBotAPI:
+    """The server's state; every method is safe to call from the test while it runs."""
+
+    token: str = TOKEN
+    port: int = 0
+    messages: list[Sent] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    commands: list[dict] = field(default_factory=list)
+    callback_answers: list[dict] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    kicked: set[int | str] = field(default_factory=set)
+    missing: set[int | str] = field(default_factory=set)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    updates: list[dict] = field(default_factory=list)
+    next_update_id: int = 1
+    lock: threading.Condition = field(default_factory=threading.Condition)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    # Scripting -------------------------------------------------------------------------
+    def flood(self, retry_after: int = 1, *, times: int = 1, method: str | None = None) -> None:
+        """The next `times` requests answer 429 with parameters.retry_after."""
+        self._queue(times, Fault("status", method, status=429, retry_after=retry_after))
+
+    def fail(self, status: int = 500, *, times: int = 1, method: str | None = None) -> None:
+        """The next `times` requests answer `status` (502 comes as a proxy's HTML page)."""
+        self._queue(times, Fault("status", method, status=status))
+
+    def drop(self, *, times: int = 1, method: str | None = None) -> None:
+        """The next `times` requests are read, then the connection is closed unanswered."""
+        self._queue(times, Fault("drop", method))
+
+    def hang(self, seconds: float, *, times: int = 1, method: str | None = None) -> None:
+        """The next `times` requests get no answer for `seconds`, then the connection closes."""
+        self._queue(times, Fault("hang", method, seconds=seconds))
+
+    def kick(self, chat: int | str) -> None:
+        """The bot was removed from this chat (or blocked by this user): 403."""
+        with self.lock:
+            self.kicked.add(chat)
+
+    def forget(self, chat: int | str) -> None:
+        """This chat id does not exist (or the bot never met it): 400 chat not found."""
+        with self.lock:
+            self.missing.add(chat)
+
+    def add_channel(self, username: str, *, admin: bool = True, member: bool = True) -> int:
+        """A public channel; the bot may post only as its admin. Returns its numeric id."""
+        with self.lock:
+            chat_id = -1001000000000 - len(self.channels)
+            self.channels[username.lower()] = Channel(username, chat_id, member, admin)
+            return chat_id
+
+    def push_update(self, update: dict) -> int:
+        """Queue an update for getUpdates; returns its update_id."""
+        with self.lock:
+            update = {"update_id": self.next_update_id, **update}
+            self.next_update_id += 1
+            self.updates.append(update)
+            self.lock.notify_all()
+            return update["update_id"]
+
+    def _queue(self, times: int, fault: Fault) -> None:
+        with self.lock:
+            self.faults.extend([fault] * times)
+
+    # Reading ---------------------------------------------------------------------------
+    def sent_to(self, chat: int | str) -> list[Sent]:
+        with self.lock:
+            return [m for m in self.messages if m.chat_id == chat]
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    # Serving ---------------------------------------------------------------------------
+    def next_fault(self, method: str) -> Fault | None:
+        with self.lock:
+            for index, fault in enumerate(self.faults):
+                if fault.method in (None, method):
+                    return self.faults.pop(index)
+        return None
+
+    def answer(self, method: str, params: dict[str, Any]) -> Any:
+        """The result of one API call, or ApiError."""
+        handler = METHODS.get(method)
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        with self.lock:
+            return handler(self, params)
+
+
+# The methods ---------------------------------------------------------------------------
+
+
+def chat_id_of(params: dict[str, Any], name: str = "chat_id") -> int | str:
+    value = params.get(name)
+    if value in (None, ""):
+        raise ApiError(400, "Bad Request: chat_id is empty")
+    text = str(value)
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if text.startswith("@"):
+        return text
+    raise ApiError(400, "Bad Request: chat not found")
+
+
+def int_param(params: dict[str, Any], name: str) -> int | None:
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, f"Bad Request: invalid {name} specified") from None
+
+
+def json_param(params: dict[str, Any], name: str) -> Any:
+    value = params.get(name)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from None
+    return value
+
+
+def chat_object(fake: FakeBotAPI, chat: int | str) -> dict:
+    """Reach the chat as Telegram would, or ApiError; returns the Chat object."""
+    if isinstance(chat, str):
+        channel = fake.channels.get(chat.lower())
+        if channel is None or chat in fake.missing:
+            raise ApiError(400, "Bad Request: chat not found")
+        if not channel.member or chat in fake.kicked:
+            raise ApiError(403, "Forbidden: bot is not a member of the channel chat")
+        return {"id": channel.chat_id, "type": "channel", "title": chat[1:], "username": chat[1:]}
+    if chat in fake.missing:
+        raise ApiError(400, "Bad Request: chat not found")
+    if chat > 0:
+        if chat in fake.kicked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return {"id": chat, "type": "private", "first_name": f"User {chat}"}
+    if chat in fake.kicked:
+        raise ApiError(403, "Forbidden: bot was kicked from the group chat")
+    kind = "supergroup" if str(chat).startswith("-100") else "group"
+    return {"id": chat, "type": kind, "title": f"Group {chat}"}
+
+
+def postable_chat(fake: FakeBotAPI, chat: int | str) -> dict:
+    """chat_object, and a channel also needs the bot to be an administrator."""
+    found = chat_object(fake, chat)
+    channel = fake.channels.get(chat.lower()) if isinstance(chat, str) else None
+    if channel and not channel.admin:
+        raise ApiError(400, "Bad Request: need administrator rights in the channel chat")
+    return found
+
+
+def parsed(text: str, parse_mode: str | None) -> tuple[str, list[Entity]]:
+    if not parse_mode:
+        return text, []
+    if parse_mode.lower() != "html":
+        if parse_mode.lower() in ("markdown", "markdownv2"):
+            raise ApiError(400, f"Bad Request: fake Bot API: parse_mode {parse_mode} not faked")
+        raise ApiError(400, "Bad Request: unsupported parse_mode")
+    try:
+        return parse_html(text)
+    except EntityError as exc:
+        raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+
+
+def preview_disabled(params: dict[str, Any]) -> bool | None:
+    options = json_param(params, "link_preview_options")
+    if isinstance(options, dict) and "is_disabled" in options:
+        return bool(options["is_disabled"])
+    legacy = params.get("disable_web_page_preview")
+    if legacy is None:
+        return None
+    return legacy in (True, "true", "True", "1")
+
+
+def record(fake, method, chat, params, html, text, entities, photo=None) -> Sent:
+    message_id = 1 + sum(1 for m in fake.messages if m.chat_id == chat)
+    sent = Sent(
+        method=method,
+        chat_id=chat,
+        message_id=message_id,
+        html=html,
+        text=text,
+        entities=entities,
+        parse_mode=params.get("parse_mode"),
+        thread=int_param(params, "message_thread_id"),
+        preview_disabled=preview_disabled(params),
+        photo=photo,
+        params=params,
+        at=time.monotonic(),
+    )
+    fake.messages.append(sent)
+    return sent
+
+
+def message_object(fake: FakeBotAPI, sent: Sent, chat: dict) -> dict:
+    result: dict[str, Any] = {"message_id": sent.message_id, "date": int(time.time()), "chat": chat}
+    result["from"] = BOT_USER
+    if sent.thread is not None:
+        result["message_thread_id"] = sent.thread
+        result["is_topic_message"] = True
+    if sent.photo is None:
+        result["text"] = sent.text
+    else:
+        result["caption"] = sent.text
+        unique = f"photo{chat['id']}_{sent.message_id}"
+        result["photo"] = [{"file_id": unique, "file_unique_id": unique, "width": 1, "height": 1}]
+    return result
+
+
+def send_message(fake: FakeBotAPI, params: dict[str, Any]) -> dict:
+    chat_id = chat_id_of(params)
+    chat = postable_chat(fake, chat_id)
+    html = params.get("text")
+    if not isinstance(html, str) or not html.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    text, entities = parsed(html, params.get("parse_mode"))
+    if not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if utf16_len(text) > MAX_TEXT:
+        raise ApiError(400, "Bad Request: message is too long")
+    sent = record(fake, "sendMessage", chat_id, params, html, text, entities)
+    return message_object(fake, sent, chat)
+
+
+def send_photo(fake: FakeBotAPI, params: dict[str, Any]) -> dict:
+    chat_id = chat_id_of(params)
+    chat = postable_chat(fake, chat_id)
+    photo = params.get("photo")
+    if isinstance(photo, str) and photo.startswith("attach://"):
+        photo = params.get(photo.removeprefix("attach://"))
+    if not isinstance(photo, bytes):
+        raise ApiError(400, "Bad Request: there is no photo in the request")
+    if not photo.startswith(IMAGE_MAGIC):
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    html = params.get("caption") or ""
+    text, entities = parsed(html, params.get("parse_mode"))
+    if utf16_len(text) > MAX_CAPTION:
+        raise ApiError(400, "Bad Request: message caption is too long")
+    sent = record(fake, "sendPhoto", chat_id, params, html, text, entities, photo)
+    return message_object(fake, sent, chat)
+
+
+def edit_message_text(fake: FakeBotAPI, params: dict[str, Any]) -> dict:
+    chat_id = chat_id_of(params)
+    chat = postable_chat(fake, chat_id)
+    message_id = int_param(params, "message_id")
+    target = next(
+        (
+            m
+            for m in fake.messages
+            if m.chat_id == chat_id and m.message_id == message_id and m.photo is None
+        ),
+        None,
+    )
+    if target is None:
+        raise ApiError(400, "Bad Request: message to edit not found")
+    html = params.get("text") or ""
+    text, entities = parsed(html, params.get("parse_mode"))
+    if not text.strip():
+        raise ApiError(400, "Bad Request: message text is empty")
+    if utf16_len(text) > MAX_TEXT:
+        raise ApiError(400, "Bad Request: message is too long")
+    if text == target.text and entities == target.entities:
+        raise ApiError(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply "
+            "markup are exactly the same as a current content and reply markup of the message",
+        )
+    target.html, target.text, target.entities = html, text, entities
+    return message_object(fake, target, chat)
+
+
+def get_chat(fake: FakeBotAPI, params: dict[str, Any]) -> dict:
+    chat = chat_object(fake, chat_id_of(params))
+    gifts = dict.fromkeys(
+        (
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
+        ),
+        False,
+    )
+    return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
+
+
+def get_chat_administrators(fake: FakeBotAPI, params: dict[str, Any]) -> list[dict]:
+    chat_id = chat_id_of(params)
+    chat = chat_object(fake, chat_id)
+    if chat["type"] == "private":
+        raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+    owner = {"id": 42, "is_bot": False, "first_name": "Owner"}
+    admins = [{"status": "creator", "user": owner, "is_anonymous": False}]
+    channel = fake.channels.get(chat_id.lower()) if isinstance(chat_id, str) else None
+    if channel is None or channel.admin:
+        rights = [
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_promote_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+            "can_post_messages",
+        ]
+        bot = {"status": "administrator", "user": BOT_USER, "can_be_edited": False}
+        admins.append({**bot, "is_anonymous": False, **dict.fromkeys(rights, True)})
+    return admins
+
+
+def set_my_commands(fake: FakeBotAPI, params: dict[str, Any]) -> bool:
+    commands = json_param(params, "commands")
+    if not isinstance(commands, list):
+        raise ApiError(400, "Bad Request: can't parse commands JSON object")
+    for command in commands:
+        name = str(command.get("command", ""))
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+            raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        if not (1 <= len(str(command.get("description", ""))) <= 256):
+            raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+    fake.commands = commands
+    return True
+
+
+def get_updates(fake: FakeBotAPI, params: dict[str, Any]) -> list[dict]:
+    offset = int_param(params, "offset") or 0
+    limit = int_param(params, "limit") or 100
+    timeout = min(int_param(params, "timeout") or 0, 2)  # long polls kept short in tests
+    fake.updates = [u for u in fake.updates if u["update_id"] >= offset]
+    if not fake.updates and timeout:
+        fake.lock.wait(timeout)  # the lock is a Condition: push_update wakes it
+    return fake.updates[:limit]
+
+
+def answer_callback_query(fake: FakeBotAPI, params: dict[str, Any]) -> bool:
+    if not params.get("callback_query_id"):
+        raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+    fake.callback_answers.append(params)
+    return True
+
+
+METHODS = {
+    "getMe": lambda fake, params: BOT_USER,
+    "sendMessage": send_message,
+    "sendPhoto": send_photo,
+    "editMessageText": edit_message_text,
+    "getChat": get_chat,
+    "getChatAdministrators": get_chat_administrators,
+    "setMyCommands": set_my_commands,
+    "deleteWebhook": lambda fake, params: True,
+    "getUpdates": get_updates,
+    "answerCallbackQuery": answer_callback_query,
+}
+
+
+# HTTP ----------------------------------------------------------------------------------
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as PTB's httpx client expects
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.serve()
+
+    def do_POST(self) -> None:
+        self.serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read `calls`, not the access log."""
+
+    def serve(self) -> None:
+        fake = self.server.fake
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path = urlsplit(self.path)
+        token, _, method = path.path.removeprefix("/bot").partition("/")
+        params = read_params(path.query, self.headers.get("Content-Type", ""), body)
+        call = Call(method, params, time.monotonic())
+        with fake.lock:
+            fake.calls.append(call)
+        fault = fake.next_fault(method)
+        if fault and fault.kind in ("drop", "hang"):
+            if fault.kind == "hang":
+                fake.stopping.wait(fault.seconds)
+            self.close_connection = True  # nothing written: the client sees the socket close
+            return
+        try:
+            if fault:
+                raise fault_error(fault)
+            if not path.path.startswith("/bot") or token != fake.token:
+                raise ApiError(401, "Unauthorized")
+            self.reply(call, 200, {"ok": True, "result": fake.answer(method, params)})
+        except ApiError as exc:
+            if exc.status == 502:
+                page = b"<html><head><title>502 Bad Gateway</title></head></html>"
+                self.reply(call, 502, page, "text/html")
+                return
+            answer = {"ok": False, "error_code": exc.status, "description": exc.description}
+            if exc.parameters:
+                answer["parameters"] = exc.parameters
+            self.reply(call, exc.status, answer)
+
+    def reply(self, call: Call, status: int, body: Any, content_type="application/json") -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        call.status = status
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def fault_error(fault: Fault) -> ApiError:
+    if fault.status == 429:
+        return ApiError(
+            429,
+            f"Too Many Requests: retry after {fault.retry_after}",
+            {"retry_after": fault.retry_after},
+        )
+    descriptions = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+    return ApiError(fault.status, descriptions.get(fault.status, "Internal Server Error"))
+
+
+def read_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
+    """Parameters as Telegram takes them: query string, urlencoded, JSON or multipart."""
+    params: dict[str, Any] = dict(parse_qsl(query))
+    if content_type.startswith("application/json") and body:
+        params.update(json.loads(body))
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    elif content_type.startswith("multipart/form-data"):
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        message = BytesParser(policy=HTTP).parsebytes(head + body)
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            params[name] = payload if part.get_filename() else payload.decode("utf-8")
+    return params
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeBotAPI
+
+
+def start(fake: FakeBotAPI | None = None) -> tuple[FakeBotAPI, _Server]:
+    fake = fake or FakeBotAPI()
+    server = _Server(("127.0.0.1", 0), Handler)
+    server.fake = fake
+    fake.port = server.server_address[1]
+    threading.Thread(
+        target=server.serve_forever, args=(0.02,), name="fake-bot-api", daemon=True
+    ).start()
+    return fake, server
+
+
+def stop(fake: FakeBotAPI, server: _Server) -> None:
+    fake.stopping.set()  # releases hanging requests
+    with fake.lock:
+        fake.lock.notify_all()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def fake_bot_api() -> Iterator[FakeBotAPI]:
+    """A running fake Bot API; `.base_url` and `.token` point a Bot at it."""
+    fake, server = start()
+    try:
+        yield fake
+    finally:
+        stop(fake, server)
