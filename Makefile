@@ -29,7 +29,7 @@ run: $(STAMP)
 	$(BIN)/python -m bot run
 
 demo: $(STAMP)
-	$(BIN)/python -m bot poll --all
+	$(BIN)/python demo/run.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/poll.py

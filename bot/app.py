@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -69,6 +70,7 @@ class App:
     config: BotConfig
     store: Store
     cycle_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sender: object | None = None  # set while the service runs (Telegram or the console)
 
     @cached_property
     def matcher(self) -> Matcher:
@@ -141,8 +143,74 @@ class App:
         intervals = [f.interval for f in self.config.feeds if f.interval]
         return min([self.config.settings.poll_interval, *intervals])
 
+    @cached_property
+    def chat_plans(self):
+        from bot.digests import chat_plans
+
+        return chat_plans(self.config)
+
+    @contextlib.asynccontextmanager
+    async def open_sender(self, stream=None):
+        """Telegram when a token is set; otherwise the console (`stream`, default stdout)."""
+        if self.env.telegram_token:
+            from bot.delivery.telegram import TelegramSender
+
+            async with TelegramSender(
+                self.env.telegram_token, base_url=self.env.telegram_api_base_url
+            ) as sender:
+                yield sender
+        else:
+            from bot.delivery.console import ConsoleSender
+
+            yield ConsoleSender(stream or sys.stdout)
+
+    async def send_digest(self, plan) -> None:
+        """The scheduled digest of one chat (also the catch-up of a missed one)."""
+        from bot.digests import digest_chat
+
+        try:
+            await digest_chat(
+                self.store, self.sender, plan, now=utc_now(),
+                max_items=self.config.settings.digest_items,
+            )  # fmt: skip
+        except Exception:  # a digest job must never take the service down
+            log.exception("%s: the digest failed; its articles wait for the next one", plan.name)
+
+    async def after_poll(self) -> None:
+        """Alerts for what the cycle found, then whatever else waits in the outbox."""
+        from bot.digests import alert_pass
+
+        try:
+            await alert_pass(
+                self.store, self.sender, self.chat_plans, now=utc_now(),
+                max_items=self.config.settings.digest_items,
+            )  # fmt: skip
+        except Exception:
+            log.exception("the alert pass failed; its articles wait for the next one")
+
+    async def flush_outbox(self) -> None:
+        """Retry what waits in the outbox (an outage, an unreachable chat)."""
+        from bot.delivery.outbox import flush
+
+        try:
+            report = await flush(self.store, self.sender)
+        except Exception:
+            log.exception("sending the outbox failed; it is retried in a minute")
+            return
+        if report.sent:
+            log.info("outbox: %d waiting messages sent", report.sent)
+
     async def serve(self, stop: asyncio.Event | None = None) -> None:
         """The service: poll on schedule until SIGTERM/SIGINT (or `stop`) asks it to end."""
+        async with self.open_sender() as sender:
+            self.sender = sender
+            try:
+                await self._serve(stop)
+            finally:
+                self.sender = None
+
+    async def _serve(self, stop: asyncio.Event | None) -> None:
+        from bot.digests import prepare_chats
         from bot.scheduler import build_scheduler  # APScheduler is only needed here
 
         stop = stop or asyncio.Event()
@@ -156,6 +224,7 @@ class App:
                 "TELEGRAM_BOT_TOKEN is not set: digests will be printed to the console "
                 "until a token is set"
             )
+        prepare_chats(self.store, self.chat_plans, utc_now())
         scheduler = build_scheduler(self, self.config.settings.timezone)
         scheduler.start()
         log.info(
@@ -176,10 +245,12 @@ class App:
             log.info("stopped")
 
     async def poll_due(self) -> PollSummary:
-        """The scheduled job: one cycle over the due feeds."""
+        """The scheduled job: one cycle over the due feeds, then the alerts it raised."""
         async with self.cycle_lock:
             feeds = self.select_feeds()
             summary = await self.poll(feeds)
+            if self.sender is not None and any(p.alert_topics for p in self.chat_plans):
+                await self.after_poll()
         if feeds:
             d = summary.as_dict()
             log.info(

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     rematch = sub.add_parser("rematch", help="match stored articles again after topics change")
     rematch.add_argument("--since", help="only articles published since: 30d, 12h or a date")
     rematch.add_argument("--json", action="store_true")
+    digest = sub.add_parser("digest", help="compose and send each chat's digest now")
+    digest.add_argument("--chat", metavar="ID", help="only this chat (its id or name)")
+    digest.add_argument(
+        "--dry-run", action="store_true", help="print the exact messages; send and change nothing"
+    )
+    digest.add_argument("--since", help="cover what was found since: 24h, 3d or a date")
+    digest.add_argument("--json", action="store_true")
     classify = sub.add_parser("classify", help="topics of articles given as JSON Lines")
     classify.add_argument("file", nargs="?", type=Path, help="JSON Lines (default: stdin)")
     return parser
@@ -206,7 +213,19 @@ def cmd_classify(args, env, config) -> int:
         raise UsageError(f"{args.file}: cannot read: {exc}") from None
 
 
+def cmd_digest(args, env, config) -> int:
+    from bot.app import App
+    from bot.cli_digest import run_digest
+
+    app = App.open(env, config)
+    try:
+        return run_digest(app, args)
+    finally:
+        app.close()
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
+    "digest": cmd_digest,
     "match": cmd_match,
     "rematch": cmd_rematch,
     "classify": cmd_classify,

@@ -1,4 +1,4 @@
-"""APScheduler wiring: the poll job (digest and retention jobs join it later)."""
+"""APScheduler wiring: the poll job, a digest job per chat, the outbox retry job."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.digest.schedule import digest_trigger, missed
+
+OUTBOX_RETRY_SECONDS = 60
+DIGEST_GRACE_SECONDS = 6 * 3600  # a digest delayed (busy, asleep) still goes, once
 
 
 def build_scheduler(app, timezone: str) -> AsyncIOScheduler:
@@ -20,5 +25,32 @@ def build_scheduler(app, timezone: str) -> AsyncIOScheduler:
         max_instances=1,  # a slow cycle delays the next one; it never overlaps it
         coalesce=True,  # ticks missed while busy or asleep run once, not several times
         misfire_grace_time=None,
+    )
+    now = datetime.now(scheduler.timezone)
+    for plan in app.chat_plans:
+        scheduler.add_job(
+            app.send_digest,
+            digest_trigger(plan.schedule, plan.timezone),
+            args=[plan],
+            id=f"digest:{plan.key}",
+            name=f"digest for {plan.name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=DIGEST_GRACE_SECONDS,
+        )
+        state = app.store.chat_state(plan.key)
+        if missed(plan.schedule, plan.timezone, state.last_digest_at or state.alerts_since, now):
+            # Due while the bot was down: sent once now, however many were missed.
+            scheduler.add_job(
+                app.send_digest, args=[plan], id=f"catch-up:{plan.key}",
+                name=f"missed digest for {plan.name}", next_run_time=now,
+            )  # fmt: skip
+    scheduler.add_job(
+        app.flush_outbox,
+        IntervalTrigger(seconds=OUTBOX_RETRY_SECONDS, timezone=timezone),
+        id="outbox",
+        name="retry waiting messages",
+        max_instances=1,
+        coalesce=True,
     )
     return scheduler

@@ -15,18 +15,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
-from bot.errors import ChatUnreachable, DeliveryUnavailable, MessageRefused
+from bot.delivery import Sender
+from bot.errors import ChatUnreachable, DeliveryError, DeliveryUnavailable, MessageRefused
 from bot.store import PendingPart, Store
 
 log = logging.getLogger("bot.delivery")
-
-
-class Sender(Protocol):
-    async def send_html(
-        self, chat: int | str, html: str, *, thread: int | None = None, preview: bool = False
-    ) -> int: ...
 
 
 @dataclass
@@ -98,11 +92,12 @@ async def _flush_chat(
             report.problems.append(f"{key}: chat unreachable: {exc}")
             log.error("%s: chat unreachable, its messages wait: %s", key, exc)
             return report
-        except DeliveryUnavailable as exc:
+        except DeliveryError as exc:  # unavailable, or a refused token: wait, retry later
             store.settle_part(part, status="pending", error=str(exc), now=now())
             report.pending += len(parts) - index
             report.problems.append(f"{key}: not sent yet: {exc}")
-            log.warning("%s: Telegram unavailable, will retry: %s", key, exc)
+            level = logging.WARNING if isinstance(exc, DeliveryUnavailable) else logging.ERROR
+            log.log(level, "%s: not sent, will retry: %s", key, exc)
             return report
         store.settle_part(part, status="sent", message_id=message_id, now=now())
         report.sent += 1
