@@ -12,7 +12,7 @@ from itertools import pairwise
 import pytest
 
 from bot.delivery.ratelimit import RateLimits
-from bot.delivery.telegram import RetryPolicy, TelegramSender
+from bot.delivery.telegram import RetryPolicy, TelegramSender, api_base_url
 from bot.errors import (
     ChatUnreachable,
     DeliveryError,
@@ -91,6 +91,22 @@ def test_send_photo_uploads_the_png_with_its_caption(fake_bot_api):
 
 def test_check_returns_the_bots_username(fake_bot_api):
     assert run(fake_bot_api, lambda s: s.check()) == "@fake_digest_bot"
+    server = fake_bot_api.base_url.removesuffix("/bot")  # as a user may write it
+    assert run(fake_bot_api, lambda s: s.check(), base_url=server) == "@fake_digest_bot"
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        (None, "https://api.telegram.org/bot"),
+        ("http://h:8081", "http://h:8081/bot"),
+        ("http://h:8081/", "http://h:8081/bot"),
+        ("http://h:8081/bot/", "http://h:8081/bot"),
+        ("http://h/api/bot{token}", "http://h/api/bot{token}"),
+    ],
+)
+def test_api_base_url(value, url):
+    assert api_base_url(value) == url
 
 
 def test_refused_token(fake_bot_api):

@@ -123,7 +123,7 @@ class TelegramSender:
         # One connection pool for everything: this sender never long-polls getUpdates.
         self._bot = Bot(
             token,
-            base_url=base_url or DEFAULT_BASE_URL,
+            base_url=api_base_url(base_url),
             request=self._request,
             get_updates_request=self._request,
         )
@@ -260,6 +260,17 @@ class TelegramSender:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "[token]")
+
+
+def api_base_url(value: str | None) -> str:
+    """TELEGRAM_API_BASE_URL as PTB wants it, the token and method to be appended:
+    `http://host:8081` and `http://host:8081/bot/` both become `http://host:8081/bot`."""
+    if not value:
+        return DEFAULT_BASE_URL
+    value = value.rstrip("/")
+    if "{token}" in value or value.endswith("/bot"):
+        return value
+    return value + "/bot"
 
 
 def flood_wait(exc: RetryAfter) -> float:
