@@ -8,8 +8,8 @@ It checks what Telegram checks (the token, the chat, HTML through tests/tg_html.
 characters after entity parsing, 1024 for a caption) and answers errors with Telegram's
 status codes and descriptions. Accepted messages are kept in `messages`; every request,
 answered or not, in `calls`. Failures are scripted: `flood`, `fail`, `drop` and `hang`
-queue faults that the next requests meet, one each; `kick`, `forget` and `add_channel`
-shape who the bot can reach.
+queue faults that the next requests meet, one each; `kick`, `forget`, `migrate` and
+`add_channel` shape who the bot can reach.
 """
 
 from __future__ import annotations
@@ -111,6 +111,7 @@ class FakeBotAPI:
     faults: list[Fault] = field(default_factory=list)
     kicked: set[int | str] = field(default_factory=set)
     missing: set[int | str] = field(default_factory=set)
+    migrated: dict[int, int] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     updates: list[dict] = field(default_factory=list)
     next_update_id: int = 1
@@ -147,6 +148,11 @@ class FakeBotAPI:
         """This chat id does not exist (or the bot never met it): 400 chat not found."""
         with self.lock:
             self.missing.add(chat)
+
+    def migrate(self, chat: int, new_id: int) -> None:
+        """This group became a supergroup with `new_id`: 400 with migrate_to_chat_id."""
+        with self.lock:
+            self.migrated[chat] = new_id
 
     def add_channel(self, username: str, *, admin: bool = True, member: bool = True) -> int:
         """A public channel; the bot may post only as its admin. Returns its numeric id."""
@@ -240,6 +246,12 @@ def chat_object(fake: FakeBotAPI, chat: int | str) -> dict:
         return {"id": channel.chat_id, "type": "channel", "title": chat[1:], "username": chat[1:]}
     if chat in fake.missing:
         raise ApiError(400, "Bad Request: chat not found")
+    if chat in fake.migrated:
+        raise ApiError(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": fake.migrated[chat]},
+        )
     if chat > 0:
         if chat in fake.kicked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")

@@ -205,6 +205,23 @@ def test_unreachable_chat(fake_bot_api, chat, setup, says):
     assert len(fake_bot_api.calls) == 1
 
 
+def test_group_upgraded_to_a_supergroup(fake_bot_api):
+    fake_bot_api.migrate(-5, -1005)
+    with pytest.raises(ChatUnreachable) as caught:
+        run(fake_bot_api, send(-5))
+    assert caught.value.migrated_to == -1005
+    assert str(caught.value) == (
+        "telegram: chat -5 became a supergroup with the id -1005: put that id in feeds.yaml"
+    )
+
+
+def test_flood_on_every_attempt_says_how_long_to_wait(fake_bot_api):
+    fake_bot_api.flood(retry_after=1, times=2)
+    with pytest.raises(DeliveryUnavailable) as caught:
+        run(fake_bot_api, send(5), retry=RetryPolicy(attempts=2, max_flood_wait=5))
+    assert caught.value.retry_after == 1 and len(fake_bot_api.calls) == 2
+
+
 def test_one_chat_gets_one_message_per_interval(fake_bot_api):
     limits = RateLimits(per_chat_interval=0.2)
 
