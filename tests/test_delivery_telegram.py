@@ -12,7 +12,7 @@ from itertools import pairwise
 import pytest
 
 from bot.delivery.ratelimit import RateLimits
-from bot.delivery.telegram import RetryPolicy, TelegramSender
+from bot.delivery.telegram import RetryPolicy, TelegramSender, api_base_url
 from bot.errors import (
     ChatUnreachable,
     DeliveryError,
@@ -91,6 +91,22 @@ def test_send_photo_uploads_the_png_with_its_caption(fake_bot_api):
 
 def test_check_returns_the_bots_username(fake_bot_api):
     assert run(fake_bot_api, lambda s: s.check()) == "@fake_digest_bot"
+    server = fake_bot_api.base_url.removesuffix("/bot")  # as a user may write it
+    assert run(fake_bot_api, lambda s: s.check(), base_url=server) == "@fake_digest_bot"
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        (None, "https://api.telegram.org/bot"),
+        ("http://h:8081", "http://h:8081/bot"),
+        ("http://h:8081/", "http://h:8081/bot"),
+        ("http://h:8081/bot/", "http://h:8081/bot"),
+        ("http://h/api/bot{token}", "http://h/api/bot{token}"),
+    ],
+)
+def test_api_base_url(value, url):
+    assert api_base_url(value) == url
 
 
 def test_refused_token(fake_bot_api):
@@ -187,6 +203,23 @@ def test_unreachable_chat(fake_bot_api, chat, setup, says):
     assert str(caught.value).startswith(f"telegram: {says}")
     assert caught.value.chat == chat
     assert len(fake_bot_api.calls) == 1
+
+
+def test_group_upgraded_to_a_supergroup(fake_bot_api):
+    fake_bot_api.migrate(-5, -1005)
+    with pytest.raises(ChatUnreachable) as caught:
+        run(fake_bot_api, send(-5))
+    assert caught.value.migrated_to == -1005
+    assert str(caught.value) == (
+        "telegram: chat -5 became a supergroup with the id -1005: put that id in feeds.yaml"
+    )
+
+
+def test_flood_on_every_attempt_says_how_long_to_wait(fake_bot_api):
+    fake_bot_api.flood(retry_after=1, times=2)
+    with pytest.raises(DeliveryUnavailable) as caught:
+        run(fake_bot_api, send(5), retry=RetryPolicy(attempts=2, max_flood_wait=5))
+    assert caught.value.retry_after == 1 and len(fake_bot_api.calls) == 2
 
 
 def test_one_chat_gets_one_message_per_interval(fake_bot_api):

@@ -123,7 +123,7 @@ class TelegramSender:
         # One connection pool for everything: this sender never long-polls getUpdates.
         self._bot = Bot(
             token,
-            base_url=base_url or DEFAULT_BASE_URL,
+            base_url=api_base_url(base_url),
             request=self._request,
             get_updates_request=self._request,
         )
@@ -181,6 +181,7 @@ class TelegramSender:
         """Run `request` within the limits, retrying what may succeed on a later try."""
         where = "Telegram" if chat is None else f"chat {chat}"
         attempts = self.retry.attempts
+        last, flood = "", None
         for attempt in range(1, attempts + 1):
             await self.limiter.wait(chat)
             try:
@@ -195,13 +196,14 @@ class TelegramSender:
                         chat=chat,
                         retry_after=wait,
                     ) from None
+                # The limiter holds back every message to this chat, this one included.
                 self.limiter.pause(chat, wait)
-                last, delay = f"flood control, retry after {wait:g} s", 0.0
+                last, delay, flood = f"flood control, retry after {wait:g} s", 0.0, wait
             except (BadRequest, Forbidden, ChatMigrated, InvalidToken) as exc:
                 # Chaining would keep PTB's exception, whose text may quote the token.
                 raise self._refusal(chat, thread, method, exc) from None
             except TelegramError as exc:  # TimedOut, NetworkError: 5xx, dropped, bad answer
-                last, delay = self._redact(exc.message), self.retry.delay(attempt)
+                last, delay, flood = self._redact(exc.message), self.retry.delay(attempt), None
             if attempt < attempts:
                 log.warning(
                     "telegram: %s to %s failed (%s); attempt %d of %d in %.1f s",
@@ -210,13 +212,14 @@ class TelegramSender:
                     last,
                     attempt + 1,
                     attempts,
-                    delay,
+                    delay if flood is None else flood,
                 )
                 await asyncio.sleep(delay)
         raise DeliveryUnavailable(
             f"{method} to {where} failed {attempts} times (last: {last}); "
             "it stays pending for a later try",
             chat=chat,
+            retry_after=flood,
         )
 
     def _refusal(
@@ -260,6 +263,17 @@ class TelegramSender:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "[token]")
+
+
+def api_base_url(value: str | None) -> str:
+    """TELEGRAM_API_BASE_URL as PTB wants it, the token and method to be appended:
+    `http://host:8081` and `http://host:8081/bot/` both become `http://host:8081/bot`."""
+    if not value:
+        return DEFAULT_BASE_URL
+    value = value.rstrip("/")
+    if "{token}" in value or value.endswith("/bot"):
+        return value
+    return value + "/bot"
 
 
 def flood_wait(exc: RetryAfter) -> float:
