@@ -73,3 +73,25 @@ def test_stored_article_reads_back_exactly(store):
     with store.engine.connect() as conn:
         row = conn.execute(select(articles)).one()
     assert (row.published_at, row.fetched_at, row.title) == (published, NOW, "Título")
+
+
+def test_two_processes_migrating_a_new_database_at_once_both_succeed(tmp_path):
+    """The service and a health check starting together on a fresh database."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = f"from bot.store import Store; Store.open({url!r}).close(); print('ok')"
+    repo = str(MIGRATIONS.parent.parent.parent)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [run.communicate(timeout=120) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in results]
