@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.match.text import WORD, fold
 
-LEAD_WORDS = 150  # copies share the title and lead; sites append their own footers
+LEAD_WORDS = 80  # copies share the title and lead; sites append their own footers
 SKETCH_SIZE = 48
 THRESHOLD = 0.5
 WINDOW = timedelta(days=7)
@@ -30,7 +30,7 @@ WINDOW = timedelta(days=7)
 
 def sketch(title: str, text: str) -> frozenset[int]:
     """The bottom-k MinHash sketch of the story's title and lead (folded word 3-grams)."""
-    lead = f"{title}\n{text[: LEAD_WORDS * 12]}"
+    lead = f"{title}\n{text[: LEAD_WORDS * 8]}"
     words = WORD.findall(lead.lower() if lead.isascii() else lead)[:LEAD_WORDS]
     if not lead.isascii():
         words = [fold(w) for w in words]

@@ -30,7 +30,7 @@ from bot.match.matcher import CompiledQuery, build_document, describe
 from bot.match.sql import Plan, UnsearchableQuery, plan_query
 from bot.store.search_sqlite import Filters, SqliteSearch, StoredArticle
 
-CONFIRM_LIMIT = 1000  # candidates the matcher confirms one by one to count exactly
+CONFIRM_LIMIT = 200  # candidates the matcher confirms one by one to count exactly
 BROAD_SHARE = 0.5  # a query the index says is in more of the archive than this is refused
 BROAD_MIN_ARTICLES = 10_000  # ... once the archive is this big
 SORTS = ("relevance", "date")
@@ -114,10 +114,11 @@ def search(
     except UnsearchableQuery as exc:
         raise Refused(f"search: {exc}") from None
     filters = _filters(plan, request, feeds)
-    _refuse_broad(index, plan)
-    walk = _Walk(index, query, plan, filters, request, now)
-    results = walk.page()
-    total, exact = walk.total()
+    with index.session():
+        _refuse_broad(index, plan)
+        walk = _Walk(index, query, plan, filters, request, now)
+        results = walk.page()
+        total, exact = walk.total()
     return SearchResults(total, exact, results)
 
 
@@ -212,58 +213,59 @@ class _Walk:
 
     def _candidates(self) -> Iterator[tuple[StoredArticle, float]]:
         want = self.request.offset + self.request.limit
-        batch = want + max(10, want // 2)  # a little more: copies of the page's stories
+        batch = want + 5  # a little more: copies of the page's last stories
         while True:
             ranked = self.index.ranked(
                 self.plan, self.filters, sort=self.request.sort, offset=self.seen,
                 limit=batch, now=self.now,
             )  # fmt: skip
             self.seen += len(ranked)
-            if len(ranked) < batch:
-                self.exhausted = True
             found = self.index.articles([article_id for article_id, _ in ranked])
             for article_id, score in ranked:
                 if article_id in found:
                     yield found[article_id], score
-            if self.exhausted:
+            if len(ranked) < batch:
+                self.exhausted = True  # every candidate was read (and confirmed or not)
                 return
             batch *= 2
 
     def page(self) -> list[Result]:
         want = self.request.offset + self.request.limit
         stories = Stories()
-        results: dict[int, Result] = {}
+        results: dict[int, Result | None] = {}  # by leading article; None: past the page
         for article, score in self._candidates():
-            hits = self.query.evaluate(_document(article))
+            doc = _document(article)
+            hits = self.query.evaluate(doc)
             if hits is None:
                 continue
             self.confirmed += 1
             story = stories.add(article.id, article.title, _body(article), article.published)
             if story is not None:
-                results[story.lead].also_in.append(
-                    {"feed": article.feed, "url": article.url, "id": article.id}
-                )
+                lead = results[story.lead]
+                if lead is not None:
+                    lead.also_in.append(
+                        {"feed": article.feed, "url": article.url, "id": article.id}
+                    )
+                    lead.also_in.extend(
+                        {"feed": feed, "url": url, "id": article.id} for feed, url in article.copies
+                    )
                 continue
             if len(results) >= want:
-                if self._beyond_page(len(stories.stories)):
+                results[article.id] = None
+                if len(results) > want + 5:  # a few stories past the page: enough for copies
                     break
                 continue
-            match = describe("search", hits, _document(article))
+            match = describe("search", hits, doc)
             results[article.id] = _result(article, score, match)
-        page = list(results.values())[self.request.offset : want]
+        page = [r for r in results.values() if r is not None][self.request.offset : want]
         for result in page:
             _add_copies(result)
         return page
 
-    def _beyond_page(self, stories: int) -> bool:
-        """Stop once a few stories past the page were seen (their copies are the page's
-        last chance to be folded)."""
-        return stories > self.request.offset + self.request.limit + 5
-
     def total(self) -> tuple[int, bool]:
         if self.exhausted:
             return self.confirmed, True
-        if self.plan.exact:
+        if self.index.exact(self.plan):
             found = self.index.count(self.plan, self.filters)
             marked = self.index.count(self.plan, self.filters, marked_only=True)
             if not marked:

@@ -19,6 +19,8 @@ PURE = [
     "match/query.py",
     "match/text.py",
     "match/matcher.py",
+    "match/sql.py",
+    "cluster.py",
     "model.py",
     "opml.py",
 ]

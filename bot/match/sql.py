@@ -10,8 +10,9 @@ the query loosened until every full-text engine can answer it, in the same AST:
 - NOT is kept only around a part the index answers exactly; otherwise it is dropped;
 - an OR with a part that cannot be looked up is dropped (it could match anything).
 
-`exact` says whether index and matcher agree on every article (the store may then count
-without confirming); NEAR is never exact (engines count distance differently). This
+`exact` says whether nothing was loosened, so that an index that renders the plan
+faithfully finds exactly what the matcher matches (the store may then count without
+confirming). Whether its engine renders every NEAR faithfully is the store's to say. This
 module knows no SQL dialect: bot/store renders the plan for its engine.
 """
 
@@ -66,9 +67,8 @@ def _loosen(node: Node) -> tuple[Node | None, bool]:
             return replace(node, words=tuple(fold(w) for w in node.words), exact=False), False
         return node, True
     if isinstance(node, Near):
-        left, _ = _loosen(node.left)
-        right, _ = _loosen(node.right)
-        return Near(left, right, node.distance), False
+        (left, left_exact), (right, right_exact) = _loosen(node.left), _loosen(node.right)
+        return Near(left, right, node.distance), left_exact and right_exact
     if isinstance(node, Or):
         loosened = [_loosen(item) for item in node.items]
         if any(text is None for text, _ in loosened):

@@ -149,71 +149,86 @@ MARKED = f'extra: "{MARKER}"'
 
 def match_expression(node: Node) -> str:
     """An FTS5 MATCH expression for a (loosened, see bot.match.sql) query: it finds every
-    article the query matches, and, for unmarked articles, exactly those when the query
-    is exact."""
-    return _render(node)
+    article the query matches (a superset)."""
+    return _Renderer().render(node)
 
 
-def _render(node: Node) -> str:
-    if isinstance(node, Term):
-        if not is_agreed_word(node.word):
-            return MARKED  # only a marked article can hold such a word
-        star = "*" if node.prefix else ""
-        return f"{_COLUMNS[node.field]}{_quote(node.word)}{star}"
-    if isinstance(node, Phrase):
-        if len(node.words) == 1:
-            return _render(Term(node.words[0], field=node.field))
-        if not all(map(is_agreed_word, node.words)):
-            return MARKED
-        loose = _all_words(node)
-        return f"({_COLUMNS[node.field]}{_quote(' '.join(node.words))} OR ({loose} AND {MARKED}))"
-    if isinstance(node, Near):
-        return _render_near(node)
-    if isinstance(node, Or):
-        return "(" + " OR ".join(_render(item) for item in node.items) + ")"
-    if isinstance(node, And):
-        positive = [_render(i) for i in node.items if not isinstance(i, Not)]
-        negative = [_render(i.item) for i in node.items if isinstance(i, Not)]
-        if not positive:
-            raise ValueError("an AND needs a positive item to render")
-        # A marked article is never excluded: its words may hide from the index.
-        text = " AND ".join(positive)
-        for item in negative:
-            text = f"({text}) NOT ({item} NOT {MARKED})"
-        return f"({text})"
-    raise ValueError(f"cannot render {node!r} for FTS5")
+def renders_exactly(node: Node) -> bool:
+    """Whether match_expression(node) finds exactly the articles the matcher matches,
+    among unmarked articles (it loosens NEAR of prefixes, of overlapping sides or of too
+    many alternatives)."""
+    renderer = _Renderer()
+    renderer.render(node)
+    return renderer.exact
 
 
-def _all_words(node: Node) -> str:
-    """Every word of a phrase or side, anywhere in its field: the loose form."""
-    if isinstance(node, Term):
-        return _render(node)
-    if isinstance(node, Phrase):
-        return "(" + " AND ".join(_render(Term(w, field=node.field)) for w in node.words) + ")"
-    return _render(node)
+class _Renderer:
+    def __init__(self):
+        self.exact = True
+
+    def render(self, node: Node) -> str:
+        if isinstance(node, Term):
+            if not is_agreed_word(node.word):
+                return MARKED  # only a marked article can hold such a word
+            star = "*" if node.prefix else ""
+            return f"{_COLUMNS[node.field]}{_quote(node.word)}{star}"
+        if isinstance(node, Phrase):
+            if len(node.words) == 1:
+                return self.render(Term(node.words[0], field=node.field))
+            if not all(map(is_agreed_word, node.words)):
+                return MARKED
+            loose = self._all_words(node)
+            phrase = _quote(" ".join(node.words))
+            return f"({_COLUMNS[node.field]}{phrase} OR ({loose} AND {MARKED}))"
+        if isinstance(node, Near):
+            return self._near(node)
+        if isinstance(node, Or):
+            return "(" + " OR ".join(self.render(item) for item in node.items) + ")"
+        if isinstance(node, And):
+            positive = [self.render(i) for i in node.items if not isinstance(i, Not)]
+            negative = [self.render(i.item) for i in node.items if isinstance(i, Not)]
+            if not positive:
+                raise ValueError("an AND needs a positive item to render")
+            # A marked article is never excluded: its words may hide from the index.
+            text = " AND ".join(positive)
+            for item in negative:
+                text = f"({text}) NOT ({item} NOT {MARKED})"
+            return f"({text})"
+        raise ValueError(f"cannot render {node!r} for FTS5")
+
+    def _all_words(self, node: Phrase) -> str:
+        """Every word of a phrase, anywhere in its field: its loose form."""
+        return "(" + " AND ".join(self.render(Term(w, field=node.field)) for w in node.words) + ")"
+
+    def _near(self, node: Near) -> str:
+        """FTS5 NEAR groups, one per pair of the sides' phrases (NEAR takes phrases only).
+        FTS5 counts the words between two phrases, the matcher one more (adjacent words
+        are 1 apart): NEAR/n is FTS5's n-1, exact for sides with distinct words. Sides
+        that share a word (they could overlap) or have a prefix: FTS5's n (looser). Too
+        many pairs: both sides present. A marked article needs only both sides."""
+        loose = f"({self.render(node.left)} AND {self.render(node.right)})"
+        lefts, rights = _phrases(node.left), _phrases(node.right)
+        if lefts is None or rights is None or len(lefts) * len(rights) > MAX_NEAR_PAIRS:
+            self.exact = False
+            return loose
+        groups = []
+        for left in lefts:
+            for right in rights:
+                field = _common_field(left.field, right.field)
+                if field is False:
+                    self.exact = False
+                    return loose
+                distance = node.distance - 1
+                if left.prefix or right.prefix or set(left.words) & set(right.words):
+                    distance = node.distance
+                    self.exact = False
+                pair = f"{_near_phrase(left)} {_near_phrase(right)}"
+                groups.append(f"{_COLUMNS[field]}NEAR({pair}, {distance})")
+        return f"({' OR '.join(groups)} OR ({loose} AND {MARKED}))"
 
 
-def _render_near(node: Near) -> str:
-    """FTS5 NEAR groups of every pair of the sides' phrases (NEAR takes phrases only),
-    with the distance as FTS5 counts it (words between; ours counts one more: a
-    superset). Sides that share a word (they could overlap) or too many pairs: both
-    sides present. A marked article needs only both sides present."""
-    loose = f"({_render(node.left)} AND {_render(node.right)})"
-    lefts, rights = _phrases(node.left), _phrases(node.right)
-    if lefts is None or rights is None or len(lefts) * len(rights) > MAX_NEAR_PAIRS:
-        return loose
-    groups = []
-    for left in lefts:
-        for right in rights:
-            field = _common_field(left.field, right.field)
-            if field is False or set(left.words) & set(right.words):
-                return loose
-            star = ("*" if left.prefix else "", "*" if right.prefix else "")
-            pair = (
-                f"{_quote(' '.join(left.words))}{star[0]} {_quote(' '.join(right.words))}{star[1]}"
-            )
-            groups.append(f"{_COLUMNS[field]}NEAR({pair}, {node.distance})")
-    return f"({' OR '.join(groups)} OR ({loose} AND {MARKED}))"
+def _near_phrase(words: _Words) -> str:
+    return _quote(" ".join(words.words)) + ("*" if words.prefix else "")
 
 
 class _Words:

@@ -63,21 +63,35 @@ class SqliteSearch:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._conn: Connection | None = None
 
     @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """A connection whose statements stop after MAX_SECONDS; index failures become a
-        StoreError that says how to repair."""
+    def session(self) -> Iterator[SqliteSearch]:
+        """One connection (one read snapshot) for every statement of one search; they
+        stop after MAX_SECONDS in all."""
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             deadline = time.monotonic() + MAX_SECONDS
             raw.set_progress_handler(lambda: time.monotonic() > deadline, 100_000)
+            self._conn = conn
             try:
-                yield conn
+                with conn.begin():  # a read transaction: counts and pages agree
+                    yield self
             except DBAPIError as exc:
                 raise _index_error(exc) from exc
             finally:
+                self._conn = None
                 raw.set_progress_handler(None, 0)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """The session's connection, or one of its own; index failures become a
+        StoreError that says how to repair."""
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self.session():
+            yield self._conn
 
     def ranked(
         self,
@@ -107,6 +121,10 @@ class SqliteSearch:
         }
         with self._reading() as conn:
             return [(row[0], row[1]) for row in conn.exec_driver_sql(statement, params)]
+
+    def exact(self, plan: Plan) -> bool:
+        """Whether the index finds exactly the plan's matches (unmarked articles)."""
+        return plan.exact and fts.renders_exactly(plan.text)
 
     def count(self, plan: Plan, filters: Filters, *, marked_only: bool = False) -> int:
         """How many articles the index finds (marked_only: of those the two tokenizers
@@ -225,7 +243,7 @@ def _index_error(exc: DBAPIError) -> StoreError:
             f"search: the query took longer than {MAX_SECONDS:.0f} s and was stopped; "
             "add a more specific word, a phrase or a filter (--since, --feed, --lang)"
         )
-    if "no such table" in message or "no such column" in message:
+    if "no such" in message and ("table" in message or "column" in message):
         return StoreError(f"search: the full-text index is missing; {REINDEX_HINT}")
     if isinstance(exc.orig, sqlite3.DatabaseError) and "fts5: syntax error" not in message:
         return StoreError(f"search: the full-text index is damaged ({message}); {REINDEX_HINT}")
@@ -263,7 +281,8 @@ def _where(filters: Filters) -> tuple[str, dict]:
     if filters.excluded_feed_ids:
         parts.append(f"a.feed_id NOT IN ({_list(filters.excluded_feed_ids, 'nofeed', params)})")
     if filters.topic is not None:
-        parts.append("f.rowid IN (SELECT article_id FROM matches WHERE topic = :topic)")
+        # The unary + keeps SQLite from handing the id list to FTS5 (a MATCH per id).
+        parts.append("+a.id IN (SELECT article_id FROM matches WHERE topic = :topic)")
         params["topic"] = filters.topic
     return "".join(f" AND {p}" for p in parts), params
 
