@@ -4,9 +4,11 @@
                                      [--repeat 15] [--seed 7]
     .venv/bin/python bench/search.py --articles 20000 --db /tmp/s.db   # a quick check
 
-Load: `synthtopics.py` generates the articles (fixed seed; English and Spanish; titles of
-8-14 words, summaries of 30-80, a full text of 200-600 words for 30%; a few hundred with
-the mission's phrases) in a second process while this one stores them; 1 % are wire
+Load: `synthnews.py` generates the articles (fixed seed; English and Spanish; titles of
+8-14 words, summaries of 30-80, a full text of 200-600 words for 30%; a vocabulary of
+200,000 words per language drawn by Zipf's law, so that a word is in as many articles as
+in real news; a few hundred with the mission's phrases) in a second process while this
+one stores them; 1 % are wire
 copies (another feed, a tweaked headline, a footer), for "also in". Publication dates
 spread over the last year, oldest first, as an archive fills. Each article is matched
 against feeds.yaml's topics (stored matches, for --topic). Articles go in through the
@@ -46,6 +48,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import synthtopics  # noqa: E402
+from synthnews import NewsMaker  # noqa: E402
 
 from bot.app import topics  # noqa: E402
 from bot.config import load_config  # noqa: E402
@@ -63,7 +66,6 @@ TARGET_RATIO = 1.5
 CHUNK = 5000  # articles per message from the generator process
 COMMIT_EVERY = 20_000
 COPY_SHARE = 0.01
-MISSION_SHARE = 0.0004  # "a few hundred" in 1,000,000
 
 # (query, options): the fixed set.
 QUERIES = [
@@ -107,8 +109,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _generate(args: tuple[int, int, int, int, float]) -> list[tuple]:
     """One chunk of articles: (feed, title, summary, content, language, published, topics)."""
     seed, start, count, total, span_days = args
-    synthtopics.MISSION_SHARE = MISSION_SHARE
-    maker = synthtopics.ArticleMaker(seed * 1_000_003 + start)
+    maker = _maker()
+    maker.rng = random.Random(seed * 1_000_003 + start)
     rng = random.Random(seed + start)
     now = datetime(2026, 11, 22, tzinfo=UTC)
     matcher = _matcher()
@@ -131,6 +133,14 @@ def _generate(args: tuple[int, int, int, int, float]) -> list[tuple]:
 
 
 _MATCHER = None
+_MAKER = None
+
+
+def _maker() -> NewsMaker:
+    global _MAKER
+    if _MAKER is None:
+        _MAKER = NewsMaker(0)  # the vocabulary, built once per process (~2 s)
+    return _MAKER
 
 
 def _matcher() -> Matcher:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.match.text import WORD, fold
 
-LEAD_WORDS = 80  # copies share the title and lead; sites append their own footers
+LEAD_WORDS = 50  # copies share the title and lead; sites append their own footers
 SKETCH_SIZE = 48
 THRESHOLD = 0.5
 WINDOW = timedelta(days=7)
@@ -67,16 +67,21 @@ class Stories:
     def __init__(self):
         self.stories: list[Story] = []
 
+    def find(self, title: str, text: str, published: datetime) -> tuple[Story | None, frozenset]:
+        """(the story an article is a copy of, or None; the article's sketch)."""
+        mark = sketch(title, text)
+        for story in self.stories:
+            close = abs(story.published - published) <= WINDOW
+            if close and similarity(story.sketch, mark) >= THRESHOLD:
+                return story, mark
+        return None, mark
+
     def add(self, key, title: str, text: str, published: datetime) -> Story | None:
         """Add an article: the story it is a copy of (now listing it), or None when it
         leads a new story."""
-        mark = sketch(title, text)
-        for story in self.stories:
-            if (
-                abs(story.published - published) <= WINDOW
-                and similarity(story.sketch, mark) >= THRESHOLD
-            ):
-                story.copies.append(key)
-                return story
+        story, mark = self.find(title, text, published)
+        if story is not None:
+            story.copies.append(key)
+            return story
         self.stories.append(Story(key, mark, published))
         return None

@@ -25,12 +25,12 @@ from datetime import datetime
 
 from bot.cluster import Stories
 from bot.errors import UsageError
-from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
 from bot.match.matcher import CompiledQuery, build_document, describe
 from bot.match.sql import Plan, UnsearchableQuery, plan_query
 from bot.store.search_sqlite import Filters, SqliteSearch, StoredArticle
 
 CONFIRM_LIMIT = 200  # candidates the matcher confirms one by one to count exactly
+RANK_WINDOW = 200  # candidate ids read at once (ids and scores only)
 BROAD_SHARE = 0.5  # a query the index says is in more of the archive than this is refused
 BROAD_MIN_ARTICLES = 10_000  # ... once the archive is this big
 SORTS = ("relevance", "date")
@@ -115,8 +115,8 @@ def search(
         raise Refused(f"search: {exc}") from None
     filters = _filters(plan, request, feeds)
     with index.session():
-        _refuse_broad(index, plan)
         walk = _Walk(index, query, plan, filters, request, now)
+        walk.found = _probe(index, plan)
         results = walk.page()
         total, exact = walk.total()
     return SearchResults(total, exact, results)
@@ -155,50 +155,22 @@ def _filters(plan: Plan, request: SearchRequest, feeds: Mapping[str, int]) -> Fi
     ) if languages != set() else Filters(feed_ids=())  # fmt: skip
 
 
-def _refuse_broad(index: SqliteSearch, plan: Plan) -> None:
-    """Refuse a query whose words are in most of a big archive (`the`, `de la`, `inm*`
-    in an immigration archive): it would rank nearly every article."""
-    words, prefixes = set(), set()
-    _lookups(plan.text, words, prefixes)
-    counts = index.term_counts(sorted(words), sorted(prefixes))
+def _probe(index: SqliteSearch, plan: Plan) -> int:
+    """The index's count of the query (filters aside); Refused when the query is in most
+    of a big archive (`the`, `de OR la`, `inm*` in an immigration archive): ranking it
+    would read nearly every article."""
     size = index.size()
-    estimate = _estimate(plan.text, counts)
-    if size >= BROAD_MIN_ARTICLES and estimate > BROAD_SHARE * size:
-        share = min(1.0, estimate / size)
+    if size < BROAD_MIN_ARTICLES:
+        return index.probe(plan, size + 1)
+    cap = int(BROAD_SHARE * size) + 1
+    found = index.probe(plan, cap)
+    if found >= cap:
         raise Refused(
-            f"search: this query would read about {share:.0%} of the {size:,} articles "
-            "(its words are in nearly all of them); add a more specific word or a "
-            '"phrase", or use a longer prefix'
+            f"search: this query is in more than {BROAD_SHARE:.0%} of the {size:,} articles, "
+            'so it would read nearly all of them; add a more specific word or a "phrase", '
+            "or use a longer prefix"
         )
-
-
-def _lookups(node: Node, words: set[str], prefixes: set[str]) -> None:
-    if isinstance(node, Term):
-        (prefixes if node.prefix else words).add(node.word)
-    elif isinstance(node, Phrase):
-        words.update(node.words)
-    elif isinstance(node, Near):
-        _lookups(node.left, words, prefixes)
-        _lookups(node.right, words, prefixes)
-    elif isinstance(node, And | Or):
-        for item in node.items:
-            _lookups(item, words, prefixes)
-
-
-def _estimate(node: Node, counts: Mapping[str, int]) -> int:
-    """An upper bound on the articles the index will find for the node."""
-    if isinstance(node, Term):
-        return counts.get(node.word + ("*" if node.prefix else ""), 0)
-    if isinstance(node, Phrase):
-        return min(counts.get(w, 0) for w in node.words)
-    if isinstance(node, Near):
-        return min(_estimate(node.left, counts), _estimate(node.right, counts))
-    if isinstance(node, Or):
-        return sum(_estimate(item, counts) for item in node.items)
-    if isinstance(node, And):
-        found = [_estimate(i, counts) for i in node.items if not isinstance(i, Not | Filter)]
-        return min(found) if found else 0
-    return 0
+    return found
 
 
 class _Walk:
@@ -207,85 +179,105 @@ class _Walk:
     def __init__(self, index, query, plan, filters, request, now):
         self.index, self.query, self.plan = index, query, plan
         self.filters, self.request, self.now = filters, request, now
-        self.seen = 0  # candidates read
-        self.confirmed = 0
-        self.exhausted = False  # every candidate was read
+        self.found = 0  # the index's count, filters aside
+        self.ranked: list[tuple[int, float]] = []  # (id, score) read so far, best first
+        self.exhausted = False  # every candidate is in self.ranked
+        self.verdicts: dict[int, bool] = {}  # id → confirmed by the matcher
+        self.past = 0  # candidates read past the page
+
+    def _rank_more(self) -> bool:
+        """Read the next candidates (ids and scores only: cheap, so many at once)."""
+        if self.exhausted:
+            return False
+        want = self.request.offset + self.request.limit
+        limit = max(RANK_WINDOW, want + 5, 2 * len(self.ranked))
+        more = self.index.ranked(
+            self.plan, self.filters, sort=self.request.sort, offset=len(self.ranked),
+            limit=limit, now=self.now,
+        )  # fmt: skip
+        self.ranked += more
+        self.exhausted = len(more) < limit
+        return bool(more)
 
     def _candidates(self) -> Iterator[tuple[StoredArticle, float]]:
-        want = self.request.offset + self.request.limit
-        batch = want + 5  # a little more: copies of the page's last stories
-        while True:
-            ranked = self.index.ranked(
-                self.plan, self.filters, sort=self.request.sort, offset=self.seen,
-                limit=batch, now=self.now,
-            )  # fmt: skip
-            self.seen += len(ranked)
-            found = self.index.articles([article_id for article_id, _ in ranked])
-            for article_id, score in ranked:
+        """Candidates with their text, best first; texts are read a page at a time."""
+        chunk = self.request.offset + self.request.limit + 5
+        position = 0
+        while position < len(self.ranked) or self._rank_more():
+            batch = self.ranked[position : position + chunk]
+            position += len(batch)
+            found = self.index.articles([article_id for article_id, _ in batch])
+            for article_id, score in batch:
                 if article_id in found:
                     yield found[article_id], score
-            if len(ranked) < batch:
-                self.exhausted = True  # every candidate was read (and confirmed or not)
-                return
-            batch *= 2
 
     def page(self) -> list[Result]:
         want = self.request.offset + self.request.limit
         stories = Stories()
-        results: dict[int, Result | None] = {}  # by leading article; None: past the page
+        results: dict[int, Result] = {}  # by leading article
         for article, score in self._candidates():
-            doc = _document(article)
-            hits = self.query.evaluate(doc)
-            if hits is None:
-                continue
-            self.confirmed += 1
-            story = stories.add(article.id, article.title, _body(article), article.published)
-            if story is not None:
-                lead = results[story.lead]
-                if lead is not None:
-                    lead.also_in.append(
-                        {"feed": article.feed, "url": article.url, "id": article.id}
-                    )
-                    lead.also_in.extend(
-                        {"feed": feed, "url": url, "id": article.id} for feed, url in article.copies
-                    )
-                continue
             if len(results) >= want:
-                results[article.id] = None
-                if len(results) > want + 5:  # a few stories past the page: enough for copies
+                # Past the page, only copies of its stories matter (for "also in"): the
+                # cheap sketch first, the matcher only for those.
+                story, _ = stories.find(article.title, _body(article), article.published)
+                if story is not None and self._confirmed(article) is not None:
+                    results[story.lead].also_in += _copies(article, own=True)
+                self.past += 1
+                if self.past > 5:  # a few candidates past the page: enough for its copies
                     break
                 continue
-            match = describe("search", hits, doc)
-            results[article.id] = _result(article, score, match)
-        page = [r for r in results.values() if r is not None][self.request.offset : want]
+            doc = _document(article)
+            hits = self._confirmed(article, doc)
+            if hits is None:
+                continue
+            story = stories.add(article.id, article.title, _body(article), article.published)
+            if story is not None:
+                results[story.lead].also_in += _copies(article, own=True)
+                continue
+            results[article.id] = _result(article, score, describe("search", hits, doc))
+        page = list(results.values())[self.request.offset : want]
         for result in page:
             _add_copies(result)
         return page
 
-    def total(self) -> tuple[int, bool]:
-        if self.exhausted:
-            return self.confirmed, True
-        if self.index.exact(self.plan):
-            found = self.index.count(self.plan, self.filters)
-            marked = self.index.count(self.plan, self.filters, marked_only=True)
-            if not marked:
-                return found, True
-            if marked > CONFIRM_LIMIT:
-                return found, False
-            ids = self.index.marked_ids(self.plan, self.filters, CONFIRM_LIMIT)
-            articles = self.index.articles(ids).values()
-            kept = sum(1 for a in articles if self.query.evaluate(_document(a)) is not None)
-            return found - marked + kept, True
-        found = self.index.count(self.plan, self.filters)
-        if found > CONFIRM_LIMIT:
-            share = self.confirmed / self.seen if self.seen else 1.0
-            return max(self.confirmed, round(found * share)), False
-        return self._confirm_all(), True
+    def _confirmed(self, article: StoredArticle, doc=None):
+        """The matcher's hits on the article (None: it does not match); remembered."""
+        hits = self.query.evaluate(doc or _document(article))
+        self.verdicts[article.id] = hits is not None
+        return hits
 
-    def _confirm_all(self) -> int:
-        ranked = self.index.ranked(self.plan, self.filters, limit=CONFIRM_LIMIT, now=self.now)
-        articles = self.index.articles([article_id for article_id, _ in ranked])
-        return sum(1 for a in articles.values() if self.query.evaluate(_document(a)) is not None)
+    def total(self) -> tuple[int, bool]:
+        """(matching articles, whether that is exact): see the module's docstring."""
+        if self.exhausted and len(self.verdicts) == len(self.ranked):
+            return sum(self.verdicts.values()), True
+        if self.index.exact(self.plan):
+            return self._exact_total()
+        if self.exhausted and len(self.ranked) <= CONFIRM_LIMIT:
+            self._confirm([i for i, _ in self.ranked if i not in self.verdicts])
+            return sum(self.verdicts.values()), True
+        candidates = self._candidate_count()
+        share = sum(self.verdicts.values()) / len(self.verdicts) if self.verdicts else 1.0
+        return max(sum(self.verdicts.values()), round(candidates * share)), False
+
+    def _exact_total(self) -> tuple[int, bool]:
+        """The index's count, less its marked candidates the matcher does not confirm."""
+        candidates = self._candidate_count()
+        marked = self.index.marked_ids(self.plan, self.filters, CONFIRM_LIMIT + 1)
+        if len(marked) > CONFIRM_LIMIT:
+            return candidates, False
+        self._confirm([i for i in marked if i not in self.verdicts])
+        return candidates - sum(1 for i in marked if not self.verdicts[i]), True
+
+    def _candidate_count(self) -> int:
+        if self.exhausted:
+            return len(self.ranked)
+        if self.filters == Filters():
+            return self.found
+        return self.index.count(self.plan, self.filters)
+
+    def _confirm(self, ids: list[int]) -> None:
+        for article in self.index.articles(ids).values():
+            self.verdicts[article.id] = self.query.evaluate(_document(article)) is not None
 
 
 def _body(article: StoredArticle) -> str:
@@ -310,8 +302,14 @@ def _result(article: StoredArticle, score: float, match) -> Result:
         score=round(score, 4),
         snippet=match.snippet,
         highlights=match.highlights,
-        also_in=[{"feed": feed, "url": url, "id": article.id} for feed, url in article.copies],
+        also_in=_copies(article, own=False),
     )
+
+
+def _copies(article: StoredArticle, *, own: bool) -> list[dict]:
+    """The article (own) and its exact copies in other feeds, as "also in" entries."""
+    places = [(article.feed, article.url)] if own else []
+    return [{"feed": f, "url": u, "id": article.id} for f, u in places + list(article.copies)]
 
 
 def _add_copies(result: Result) -> None:

@@ -155,27 +155,16 @@ class SqliteSearch:
         with self._reading() as conn:
             return [row[0] for row in conn.exec_driver_sql(statement, params)]
 
-    def term_counts(self, words: Sequence[str], prefixes: Sequence[str]) -> dict[str, int]:
-        """Articles holding each word, and holding any word of each prefix (an upper
-        bound: the sum over its words), from the index's vocabulary."""
-        counts = {}
+    def probe(self, plan: Plan, cap: int) -> int:
+        """How many articles the index finds for the plan, counting up to `cap` only
+        (filters aside: no article row is read, so it is the cheapest count there is)."""
+        statement = (
+            "SELECT count(*) FROM (SELECT 1 FROM articles_fts "
+            "WHERE articles_fts MATCH :match LIMIT :cap)"
+        )
         with self._reading() as conn:
-            for word in words:
-                counts[word] = (
-                    conn.exec_driver_sql(
-                        "SELECT doc FROM articles_fts_vocab WHERE term = ?", (word,)
-                    ).scalar()
-                    or 0
-                )
-            for prefix in prefixes:
-                counts[prefix + "*"] = (
-                    conn.exec_driver_sql(
-                        "SELECT sum(doc) FROM articles_fts_vocab WHERE term >= ? AND term < ?",
-                        (prefix, prefix + "\U0010ffff"),
-                    ).scalar()
-                    or 0
-                )
-        return counts
+            params = {"match": fts.match_expression(plan.text), "cap": cap}
+            return conn.exec_driver_sql(statement, params).scalar() or 0
 
     def size(self) -> int:
         """Articles in the index (from its own statistics: no table scan)."""
