@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 from bot.config import BotConfig, Environment
@@ -243,6 +244,14 @@ class App:
             except TimeoutError:
                 log.warning("the running poll did not finish in 60s; stopping anyway")
             log.info("stopped")
+
+    async def prune(self) -> int:
+        """The daily retention job: delete articles older than settings.retention_days."""
+        days = self.config.settings.retention_days
+        before = utc_now() - timedelta(days=days)
+        deleted = await asyncio.to_thread(self.store.prune, before)
+        log.info("prune: %d articles older than %d days deleted", deleted, days)
+        return deleted
 
     async def poll_due(self) -> PollSummary:
         """The scheduled job: one cycle over the due feeds, then the alerts it raised."""

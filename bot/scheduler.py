@@ -1,16 +1,19 @@
-"""APScheduler wiring: the poll job, a digest job per chat, the outbox retry job."""
+"""APScheduler wiring: the poll job, a digest job per chat, the outbox retry job, the daily
+retention job."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digest.schedule import digest_trigger, missed
 
 OUTBOX_RETRY_SECONDS = 60
 DIGEST_GRACE_SECONDS = 6 * 3600  # a digest delayed (busy, asleep) still goes, once
+PRUNE_AT = (3, 30)  # local time of the daily prune: a quiet hour for newsrooms
 
 
 def build_scheduler(app, timezone: str) -> AsyncIOScheduler:
@@ -52,5 +55,14 @@ def build_scheduler(app, timezone: str) -> AsyncIOScheduler:
         name="retry waiting messages",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        app.prune,
+        CronTrigger(hour=PRUNE_AT[0], minute=PRUNE_AT[1], timezone=timezone),
+        id="prune",
+        name="delete articles older than retention_days",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,  # asleep at 03:30: prune when awake
     )
     return scheduler

@@ -16,10 +16,11 @@ from sqlalchemy import Engine, func, select
 from bot.digest.model import Candidate
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
-from bot.store import feed_rows, outbox_rows
+from bot.store import feed_rows, outbox_rows, retention
 from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
 from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.outbox_rows import ChatState, PendingPart
+from bot.store.search_sqlite import SqliteSearch
 from bot.store.tables import articles, feeds, matches, poll_runs
 
 __all__ = ["ChatState", "PendingPart", "SaveCounts", "Store"]
@@ -138,6 +139,26 @@ class Store:
         if row is None:
             return None
         return {"started_at": row.started_at, "finished_at": row.finished_at, **row.summary}
+
+    @property
+    def search(self) -> SqliteSearch:
+        """The full-text index: ranked candidates, counts, rebuild and check."""
+        return SqliteSearch(self.engine)
+
+    def feed_ids(self) -> dict[str, int]:
+        """Every feed's name → id."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(feeds.c.name, feeds.c.id)).all())
+
+    def prune_summary(self, before: datetime) -> dict:
+        """What prune(before) would delete: counts per feed and the oldest date."""
+        with self.engine.connect() as conn:
+            return retention.summary(conn, before)
+
+    def prune(self, before: datetime) -> int:
+        """Delete articles published before the cut-off (their matches, sightings and
+        index entries go with them); how many went."""
+        return retention.prune(self.engine, self.write_lock, before)
 
     def stats(self) -> dict:
         """Counts for `stats`: feeds, articles, per feed, per language."""

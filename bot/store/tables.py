@@ -91,10 +91,16 @@ articles = Table(
     Column("published_at", UTCDateTime, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Words the full-text index may read differently from the matcher (bot/store/fts.py);
+    # empty for nearly every article.
+    Column("search_extra", Text, nullable=False, server_default=""),
     UniqueConstraint("feed_id", "entry_id", name="uq_articles_feed_entry"),
     Index("ix_articles_url_hash", "url_hash"),
     Index("ix_articles_title_hash", "title_hash"),
     Index("ix_articles_published_at", "published_at"),
+    # What ranking and filters need of each full-text hit, without reading the row (whose
+    # text pushes these columns to overflow pages): search joins through this index.
+    Index("ix_articles_search", "id", "published_at", "feed_id", "language"),
 )
 
 # Entries that are copies of a stored article: another feed's entry for the same story
