@@ -31,16 +31,7 @@ def build_scheduler(app, timezone: str) -> AsyncIOScheduler:
     )
     now = datetime.now(scheduler.timezone)
     for plan in app.chat_plans:
-        scheduler.add_job(
-            app.send_digest,
-            digest_trigger(plan.schedule, plan.timezone),
-            args=[plan],
-            id=f"digest:{plan.key}",
-            name=f"digest for {plan.name}",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=DIGEST_GRACE_SECONDS,
-        )
+        schedule_digest(scheduler, app, plan)
         state = app.store.chat_state(plan.key)
         if missed(plan.schedule, plan.timezone, state.last_digest_at or state.alerts_since, now):
             # Due while the bot was down: sent once now, however many were missed.
@@ -66,3 +57,30 @@ def build_scheduler(app, timezone: str) -> AsyncIOScheduler:
         misfire_grace_time=None,  # asleep at 03:30: prune when awake
     )
     return scheduler
+
+
+def schedule_digest(scheduler: AsyncIOScheduler, app, plan) -> None:
+    """The chat's digest job (replacing the one it had: a chat changed its topics)."""
+    scheduler.add_job(
+        app.send_digest,
+        digest_trigger(plan.schedule, plan.timezone),
+        args=[plan],
+        id=f"digest:{plan.key}",
+        name=f"digest for {plan.name}",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=DIGEST_GRACE_SECONDS,
+        replace_existing=True,
+    )
+
+
+def sync_digests(scheduler: AsyncIOScheduler, app) -> None:
+    """Digest jobs for the chats' current plans: new and changed ones (re)scheduled,
+    those of chats that receive nothing any more removed."""
+    wanted = set()
+    for plan in app.chat_plans:
+        wanted.add(f"digest:{plan.key}")
+        schedule_digest(scheduler, app, plan)
+    for job in scheduler.get_jobs():
+        if job.id.startswith("digest:") and job.id not in wanted:
+            job.remove()

@@ -189,3 +189,57 @@ chat_states = Table(
     Column("unreachable", Text),  # why Telegram refuses this chat (kicked, not admin…)
     Column("unreachable_at", UTCDateTime),
 )
+
+# What chats change from Telegram (bot/chat/). feeds.yaml stays the declarative base:
+# these rows add to it and override it per chat, and `feeds`/`check` show both.
+chat_access = Table(
+    "chat_access",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("status", Text, nullable=False),  # approved | told (the one "private bot" reply)
+    Column("name", Text),
+    Column("by_user", BigInteger),  # the admin who approved it
+    Column("at", UTCDateTime, nullable=False),
+)
+
+chat_topics = Table(
+    "chat_topics",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("topic", Text, primary_key=True),
+    Column("digest", Boolean, nullable=False),  # /subscribe (True), /unsubscribe (False)
+    Column("alerts", Boolean, nullable=False),
+    Column("by_user", BigInteger),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+watches = Table(
+    "watches",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("query", Text, nullable=False),
+    Column("alerts", Boolean, nullable=False),
+    Column("by_user", BigInteger),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# /search pages: the buttons carry only this id and a page number (64 bytes at most).
+chat_searches = Table(
+    "chat_searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+spike_alerts = Table(
+    "spike_alerts",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("topic", Text, primary_key=True),
+    Column("day", Text, primary_key=True),  # the local date, ISO: one spike alert a day
+    Column("count", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
