@@ -3,7 +3,9 @@ the fake Bot API; updates go in through getUpdates, answers are read from the fa
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -85,3 +87,117 @@ def test_an_unknown_chat_is_told_once_then_ignored(start, fake_bot_api):
     answers(fake_bot_api, GROUP)
     assert len(fake_bot_api.sent_to(STRANGER_GROUP)) == 1
     assert bot.store.chat_access(str(STRANGER_GROUP)) == "told"
+
+
+def markup(params: dict) -> list[tuple[str, str]]:
+    """(text, callback data) of every inline button in a request's reply_markup."""
+    value = params.get("reply_markup")
+    value = json.loads(value) if isinstance(value, str) else value
+    if not value:
+        return []
+    return [(b["text"], b["callback_data"]) for row in value["inline_keyboard"] for b in row]
+
+
+def with_text(fake, chat, needle: str):
+    """The first message to chat containing needle (waits for it)."""
+    return wait_for(
+        lambda: next((m for m in fake.sent_to(chat) if needle in m.text), None), what=repr(needle)
+    )
+
+
+def test_search_pages_with_buttons_and_expired_buttons(start, fake_bot_api):
+    items = [story(n, f"Remain in Mexico hearing {n} in Matamoros", hours_ago=30 + n)
+             for n in range(12)]  # fmt: skip
+    start(items)
+    fake_bot_api.push_update(message(GROUP, MEMBER, '/search "remain in mexico" matamoros'))
+    first = with_text(fake_bot_api, GROUP, "results")
+    assert "12 results" in first.text and "page 1 of 3" in first.text
+    assert re.findall(r"^(\d+)\. ", first.text, re.M) == ["1", "2", "3", "4", "5"]
+    assert "<b>Remain in Mexico</b>" in first.html  # the hits of the snippet, in bold
+    ((label, data),) = markup(first.params)
+    assert label.startswith("Next") and len(data.encode()) <= 64
+    fake_bot_api.push_update(button(GROUP, MEMBER, data, first.message_id))
+    edit = wait_for(lambda: fake_bot_api.calls_to("editMessageText"), what="the page edit")[0]
+    page = first_message(fake_bot_api, GROUP).text
+    assert "page 2 of 3" in page and "6. " in page and "11. " not in page
+    assert [label for label, _ in markup(edit.params)] == ["‹ Previous", "Next ›"]
+    assert fake_bot_api.callback_answers
+    fake_bot_api.push_update(button(GROUP, MEMBER, "s:99999:2", first.message_id))
+    wait_for(lambda: any("expired" in (a.get("text") or "") for a in fake_bot_api.callback_answers),
+             what="the expired answer")  # fmt: skip
+
+
+def first_message(fake, chat):
+    return fake.sent_to(chat)[0]
+
+
+def test_search_mistakes_get_the_column_and_examples(start, fake_bot_api):
+    start()
+    fake_bot_api.push_update(message(GROUP, MEMBER, '/search "remain in'))
+    error = with_text(fake_bot_api, GROUP, "Query error")
+    assert "column" in error.text and "^" in error.text and "Hint" in error.text
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/search"))
+    assert "/search" in with_text(fake_bot_api, GROUP, "For example").text
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/search asilo"))
+    assert with_text(fake_bot_api, GROUP, "No articles match")
+
+
+def test_digest_now_sends_what_is_pending(start, fake_bot_api):
+    start([story(1, "Remain in Mexico returns", hours_ago=2), story(2, "Weather", hours_ago=2)])
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/digest"))
+    digest = with_text(fake_bot_api, GROUP, "daily digest")
+    assert "Remain in Mexico returns" in digest.text and "Weather" not in digest.text
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/digest"))
+    assert with_text(fake_bot_api, GROUP, "No new coverage")
+
+
+def test_subscribe_needs_an_admin_and_changes_the_plan(start, fake_bot_api):
+    bot = start()
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/subscribe asylum"))
+    assert with_text(fake_bot_api, GROUP, "Only an admin")
+    fake_bot_api.set_admins(GROUP, 42, MEMBER)
+    bot.store.set_chat_access("x", None)  # no-op; keeps the store warm
+    # The cache remembers the first answer for a while: a fresh user id is asked again.
+    bot.app.__dict__.pop("chat_plans", None)
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/subscribe asylum alerts"))
+    assert with_text(fake_bot_api, GROUP, "with instant alerts")
+    plan = next(p for p in bot.app.chat_plans if p.chat == GROUP)
+    assert ("asylum", "Asylum") in plan.topics and ("asylum", "Asylum") in plan.alert_topics
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/topics"))
+    topics = with_text(fake_bot_api, GROUP, "Topics (")
+    assert "✅ 🔔 asylum" in topics.text and "✅ mpp" in topics.text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/unsubscribe mpp"))
+    assert with_text(fake_bot_api, GROUP, "no longer receives")
+    plan = next(p for p in bot.app.chat_plans if p.chat == GROUP)
+    assert [t for t, _ in plan.topics] == ["asylum"]
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/subscribe nonsense"))
+    assert with_text(fake_bot_api, GROUP, "No topic named nonsense")
+
+
+def test_group_administrators_are_asked_once_and_cached(start, fake_bot_api):
+    start()
+    fake_bot_api.set_admins(GROUP, 42, MEMBER)
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/subscribe asylum"))
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/unsubscribe asylum"))
+    assert with_text(fake_bot_api, GROUP, "no longer receives")
+    assert with_text(fake_bot_api, GROUP, "now receives")
+    assert len(fake_bot_api.calls_to("getChatAdministrators")) == 1
+
+
+def test_watch_becomes_a_topic_of_the_chat(start, fake_bot_api):
+    bot = start()
+    fake_bot_api.push_update(message(GROUP, MEMBER, '/watch tps "temporary protected status"'))
+    assert with_text(fake_bot_api, GROUP, "Only an admin")
+    fake_bot_api.push_update(message(GROUP, ADMIN, '/watch tps "temporary protected'))
+    assert "column" in with_text(fake_bot_api, GROUP, "Query error").text
+    fake_bot_api.push_update(
+        message(GROUP, ADMIN, '/watch tps "temporary protected status" alerts')
+    )
+    assert with_text(fake_bot_api, GROUP, "Watching tps")
+    topic_id = f"watch:{GROUP}:tps"
+    assert topic_id in {t[0].id for t in bot.app.matcher.topics}
+    plan = next(p for p in bot.app.chat_plans if p.chat == GROUP)
+    assert (topic_id, "tps") in plan.topics and (topic_id, "tps") in plan.alert_topics
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/unwatch tps"))
+    assert with_text(fake_bot_api, GROUP, "removed")
+    assert topic_id not in {t[0].id for t in bot.app.matcher.topics}
