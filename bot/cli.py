@@ -121,6 +121,10 @@ def cmd_check(args, env: Environment, config: BotConfig) -> int:
     )
     if not env.telegram_token:
         print("note: TELEGRAM_BOT_TOKEN is not set: digests will go to the console")
+    from bot.cli_feeds import chat_changes
+
+    for line in chat_changes(env, config):
+        print(line)
     return 0
 
 

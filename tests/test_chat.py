@@ -4,7 +4,6 @@ the fake Bot API; updates go in through getUpdates, answers are read from the fa
 from __future__ import annotations
 
 import json
-import logging
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -201,3 +200,151 @@ def test_watch_becomes_a_topic_of_the_chat(start, fake_bot_api):
     fake_bot_api.push_update(message(GROUP, ADMIN, "/unwatch tps"))
     assert with_text(fake_bot_api, GROUP, "removed")
     assert topic_id not in {t[0].id for t in bot.app.matcher.topics}
+
+
+def test_feeds_addfeed_and_removefeed(start, fake_bot_api, httpserver):
+    bot = start([story(1, "Asylum news", hours_ago=30)], allow_private_hosts="[localhost]")
+    httpserver.expect_request("/new").respond_with_data(
+        rss([story(5, "Quédate en México")], title="Frontera"), content_type="text/xml"
+    )
+    httpserver.expect_request("/page").respond_with_data("<html><body>hi</body></html>",
+                                                         content_type="text/html")  # fmt: skip
+    fake_bot_api.push_update(message(GROUP, MEMBER, f"/addfeed {httpserver.url_for('/new')}"))
+    assert with_text(fake_bot_api, GROUP, "Only an admin")
+    fake_bot_api.push_update(message(GROUP, ADMIN, f"/addfeed {httpserver.url_for('/page')}"))
+    assert "not a working feed (parse:" in with_text(fake_bot_api, GROUP, "Not added").text
+    fake_bot_api.push_update(message(GROUP, ADMIN, f"/addfeed {httpserver.url_for('/new')}"))
+    assert "1 entries" in with_text(fake_bot_api, GROUP, "Added Frontera").text
+    added = {f.name: f.origin for f in bot.store.feed_states()}
+    assert added == {"Border Wire": "config", "Frontera": "chat"}
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/feeds"))
+    listing = with_text(fake_bot_api, GROUP, "Feeds (")
+    assert "Border Wire: ok" in listing.text and "Frontera [chat]: new" in listing.text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/removefeed Border Wire"))
+    assert with_text(fake_bot_api, GROUP, "is in feeds.yaml")
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/removefeed frontera"))
+    assert with_text(fake_bot_api, GROUP, "Removed Frontera")
+    assert not next(f for f in bot.store.feed_states() if f.name == "Frontera").enabled
+
+
+@pytest.mark.parametrize(
+    "target, reason",
+    [
+        ("http://127.0.0.1:{port}/new", "127.0.0.1 is a loopback address"),
+        ("http://10.1.2.3/feed", "10.1.2.3 is a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a private address"),
+        ("http://localhost:{port}/redirect", "10.9.9.9 is a private address"),
+        ("ftp://example.org/feed", "only http and https"),
+    ],
+    ids=["loopback", "private-10", "metadata", "redirect-to-private", "not-http"],
+)
+def test_addfeed_refuses_non_public_addresses(start, fake_bot_api, httpserver, target, reason):
+    bot = start(allow_private_hosts="[localhost]")
+    httpserver.expect_request("/new").respond_with_data(
+        rss([story(1, "x")]), content_type="text/xml"
+    )
+    httpserver.expect_request("/redirect").respond_with_data(
+        "", status=302, headers={"Location": "http://10.9.9.9/feed"}
+    )
+    url = target.format(port=httpserver.port)
+    fake_bot_api.push_update(message(GROUP, ADMIN, f"/addfeed {url}"))
+    refusal = with_text(fake_bot_api, GROUP, "Not added").text
+    assert reason in refusal
+    assert [f.name for f in bot.store.feed_states()] == []
+
+
+def test_status_and_trend(start, fake_bot_api):
+    items = [story(n, f"Remain in Mexico day {n}", hours_ago=24 * (n % 4) + 1) for n in range(6)]
+    start(items)
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/status"))
+    status = with_text(fake_bot_api, GROUP, "Status").text
+    assert "Last poll:" in status and "1 ok, 0 failing" in status and "6 articles" in status
+    assert "Next digest" in status
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/trend mpp 7d"))
+    photo = wait_for(lambda: [m for m in fake_bot_api.sent_to(GROUP) if m.photo], what="a chart")[0]
+    assert photo.photo.startswith(b"\x89PNG") and "6 articles in 7 days" in photo.text
+    assert "Busiest:" in photo.text
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/trend mpp 9999d"))
+    assert with_text(fake_bot_api, GROUP, "number of days from 1 to 365")
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/trend nothing"))
+    assert with_text(fake_bot_api, GROUP, "No topic or watch named nothing")
+
+
+def test_rate_limit_is_answered_politely_once(start, fake_bot_api):
+    start(commands_per_minute=3)
+    for _ in range(5):
+        fake_bot_api.push_update(message(GROUP, MEMBER, "/help"))
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/topics"))  # another user is not held up
+    with_text(fake_bot_api, GROUP, "Topics (")
+    texts = [m.text for m in fake_bot_api.sent_to(GROUP)]
+    assert sum("News monitoring" in t for t in texts) == 3
+    assert sum("faster than I answer" in t for t in texts) == 1
+
+
+def test_a_failing_handler_answers_and_the_bot_goes_on(start, fake_bot_api, caplog):
+    bot = start()
+
+    def broken(since):
+        raise RuntimeError("database is locked")
+
+    bot.store.counts_since = broken
+    with caplog.at_level("ERROR", logger="bot.chat"):
+        fake_bot_api.push_update(message(GROUP, MEMBER, "/status"))
+        assert with_text(fake_bot_api, GROUP, "Something went wrong; it was logged")
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/help"))
+    assert with_text(fake_bot_api, GROUP, "News monitoring")
+    failures = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert len(failures) == 1 and "database is locked" in str(failures[0].exc_info[1])
+
+
+def test_edits_channel_posts_and_other_updates_are_ignored(start, fake_bot_api, caplog):
+    start()
+    edited = message(GROUP, MEMBER, "/help")["message"]
+    fake_bot_api.push_update({"edited_message": {**edited, "edit_date": edited["date"]}})
+    channel = {**message(-1005, MEMBER, "/help", kind="channel")["message"]}
+    del channel["from"]
+    fake_bot_api.push_update({"channel_post": channel})
+    fake_bot_api.push_update({"some_future_update": {"x": 1}})
+    fake_bot_api.push_update(message(GROUP, MEMBER, "just chatting, no command"))
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/help@some_other_bot"))
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/topics"))  # the marker, handled last
+    with_text(fake_bot_api, GROUP, "Topics (")
+    assert len(fake_bot_api.messages) == 1
+    assert not [r for r in caplog.records if r.levelno >= 40]
+
+
+def test_admins_private_chats_and_approvals(start, fake_bot_api):
+    bot = start()
+    fake_bot_api.push_update(message(MEMBER, MEMBER, "/help"))  # a stranger's private chat
+    assert with_text(fake_bot_api, MEMBER, "private bot")
+    fake_bot_api.push_update(message(ADMIN, ADMIN, "/help"))  # an admin's always works
+    assert with_text(fake_bot_api, ADMIN, "News monitoring")
+    fake_bot_api.push_update(message(STRANGER_GROUP, MEMBER, "/approve"))
+    assert with_text(fake_bot_api, STRANGER_GROUP, "private bot")
+    fake_bot_api.push_update(message(STRANGER_GROUP, ADMIN, "/approve"))
+    assert with_text(fake_bot_api, STRANGER_GROUP, "is approved")
+    fake_bot_api.push_update(message(STRANGER_GROUP, MEMBER, "/help"))
+    assert with_text(fake_bot_api, STRANGER_GROUP, "receives no digest yet")
+    fake_bot_api.push_update(message(STRANGER_GROUP, ADMIN, "/subscribe asylum"))
+    assert with_text(fake_bot_api, STRANGER_GROUP, "now receives")
+    plan = next(p for p in bot.app.chat_plans if p.chat == STRANGER_GROUP)
+    assert [t for t, _ in plan.topics] == ["asylum"] and plan.schedule == "08:00"
+    assert bot.app.scheduler.get_job(f"digest:{STRANGER_GROUP}") is not None
+    fake_bot_api.push_update(message(ADMIN, ADMIN, f"/revoke {STRANGER_GROUP}"))
+    assert with_text(fake_bot_api, ADMIN, "can no longer use")
+    assert bot.store.chat_access(str(STRANGER_GROUP)) == "told"
+
+
+def test_a_spike_alerts_subscribed_chats_once_a_day(start, fake_bot_api):
+    items = [story(n, f"Remain in Mexico surge {n}", hours_ago=0) for n in range(6)]
+    bot = start(items)
+    spike = with_text(fake_bot_api, GROUP, "Coverage spike")
+    assert "Remain in Mexico" in spike.text and "6 articles today" in spike.text
+    assert "1. Remain in Mexico surge" in spike.text
+
+    import asyncio
+
+    from bot.digests import spike_pass
+
+    again = asyncio.run(spike_pass(bot.store, None, bot.app.chat_plans, now=datetime.now(UTC)))
+    assert again == 0
