@@ -394,3 +394,13 @@ def test_the_prune_job_keeps_retention_days(tmp_path):
     assert asyncio.run(app.prune()) == 1
     assert archive.ids("asylum") == [kept] and old != kept
     app.close()
+
+
+def test_reindex_works_out_the_extra_words_again(archive):
+    found = archive.add("Straße gesperrt", "Die Straße ist zu.")
+    with archive.store.engine.begin() as conn:  # as if written by another tokenizer version
+        conn.exec_driver_sql("DROP TRIGGER articles_fts_update")
+        conn.exec_driver_sql("UPDATE articles SET search_extra = ''")
+    archive.store.search.rebuild()
+    assert archive.ids("strasse") == [found]
+    assert archive.store.search.check() is None
