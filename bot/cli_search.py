@@ -52,8 +52,8 @@ def print_results(found: SearchResults, request: SearchRequest, *, color: bool) 
         return
     first = request.offset + 1
     last = request.offset + len(found.results)
-    print(f"{about}{found.total} matching articles; showing {first}-{last}, "
-          f"by {request.sort}")  # fmt: skip
+    noun = "article" if found.total == 1 else "articles"
+    print(f"{about}{found.total} matching {noun}; showing {first}-{last}, by {request.sort}")
     for number, result in enumerate(found.results, start=first):
         title = f"{BOLD}{result.title}{PLAIN}" if color else result.title
         print(f"\n{number:>3}. {title}")

@@ -41,7 +41,8 @@ def sketch(title: str, text: str) -> frozenset[int]:
 
 
 def similarity(a: frozenset[int], b: frozenset[int]) -> float:
-    """Estimated Jaccard similarity of the stories behind two sketches."""
+    """Estimated Jaccard similarity of the stories behind two sketches (below THRESHOLD,
+    an upper bound of the estimate: pairs far apart are not worth the exact figure)."""
     if not a or not b:
         return 0.0
     shared, larger = len(a & b), max(len(a), len(b))

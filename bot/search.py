@@ -10,11 +10,12 @@ confirms is shown, so a query means here what it means in a topic. Pages are com
 from the top of the ranking every time (the ranking is total: ties by id), so page 2
 continues page 1 exactly, copies included.
 
-`total` counts matching articles (copies folded under "also in" included). When the
-index answers the query exactly (no NEAR, no =EXACT, no filter inside OR) it is the
-index's count, corrected by the matcher for the rare articles whose text the two
-tokenizers read differently; otherwise every candidate is confirmed, up to
-CONFIRM_LIMIT, beyond which `total` is an estimate (`total_exact` false).
+`total` counts matching articles (copies folded under "also in" included). Candidate ids
+are ranked RANK_WINDOW at a time, so a query with fewer candidates is counted from them.
+Otherwise, when the index answers the query exactly (see bot/match/sql.py and
+SqliteSearch.exact), it is the index's count, less the rare marked articles (read
+differently by the two tokenizers) the matcher does not confirm; else it is estimated
+from the share confirmed on the way to the page (`total_exact` false).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from bot.match.matcher import CompiledQuery, build_document, describe
 from bot.match.sql import Plan, UnsearchableQuery, plan_query
 from bot.store.search_sqlite import Filters, SqliteSearch, StoredArticle
 
-CONFIRM_LIMIT = 200  # candidates the matcher confirms one by one to count exactly
+CONFIRM_LIMIT = 200  # candidates the matcher confirms one by one to count exactly (at most)
 RANK_WINDOW = 200  # candidate ids read at once (ids and scores only)
 BROAD_SHARE = 0.5  # a query the index says is in more of the archive than this is refused
 BROAD_MIN_ARTICLES = 10_000  # ... once the archive is this big
@@ -116,7 +117,7 @@ def search(
     filters = _filters(plan, request, feeds)
     with index.session():
         walk = _Walk(index, query, plan, filters, request, now)
-        walk.found = _probe(index, plan)
+        walk.start()
         results = walk.page()
         total, exact = walk.total()
     return SearchResults(total, exact, results)
@@ -125,24 +126,20 @@ def search(
 def _filters(plan: Plan, request: SearchRequest, feeds: Mapping[str, int]) -> Filters:
     """The query's top-level filters and the command's options, as one Filters."""
     by_name = {name.casefold(): feed_id for name, feed_id in feeds.items()}
-    languages: set[str] | None = None
-    feed_ids: set[int] | None = None
-    wanted_feeds = [f.value for f in plan.filters if f.name == "feed"]
-    if request.feed is not None:
-        if request.feed.casefold() not in by_name:
-            raise UsageError(f"search: no feed named {request.feed!r} (see `python -m bot feeds`)")
-        wanted_feeds.append(request.feed)
-    for name in wanted_feeds:
-        found = {by_name[name.casefold()]} if name.casefold() in by_name else set()
-        feed_ids = found if feed_ids is None else feed_ids & found
-    wanted_languages = [f.value.lower() for f in plan.filters if f.name == "lang"]
-    if request.language:
-        wanted_languages.append(request.language.lower())
-    for code in wanted_languages:
-        languages = {code} if languages is None else languages & {code}
+    if request.feed is not None and request.feed.casefold() not in by_name:
+        raise UsageError(f"search: no feed named {request.feed!r} (see `python -m bot feeds`)")
+    wanted_feeds = [f.value for f in plan.filters if f.name == "feed"] + (
+        [request.feed] if request.feed is not None else []
+    )
+    wanted_languages = [f.value.lower() for f in plan.filters if f.name == "lang"] + (
+        [request.language.lower()] if request.language else []
+    )
+    feed_ids = _all_of([{by_name.get(name.casefold())} - {None} for name in wanted_feeds])
+    languages = _all_of([{code} for code in wanted_languages])
     return Filters(
         since=request.since,
         until=request.until,
+        # lang:en lang:es: no language is both; an empty list of feeds matches nothing.
         languages=tuple(sorted(languages)) if languages is not None else (),
         excluded_languages=tuple(f.value.lower() for f in plan.excluded if f.name == "lang"),
         feed_ids=tuple(sorted(feed_ids)) if feed_ids is not None else None,
@@ -153,6 +150,11 @@ def _filters(plan: Plan, request: SearchRequest, feeds: Mapping[str, int]) -> Fi
         ),
         topic=request.topic,
     ) if languages != set() else Filters(feed_ids=())  # fmt: skip
+
+
+def _all_of(sets: list[set]) -> set | None:
+    """The intersection of the sets; None when there are none (no condition)."""
+    return set.intersection(*sets) if sets else None
 
 
 def _probe(index: SqliteSearch, plan: Plan) -> int:
@@ -184,6 +186,15 @@ class _Walk:
         self.exhausted = False  # every candidate is in self.ranked
         self.verdicts: dict[int, bool] = {}  # id → confirmed by the matcher
         self.past = 0  # candidates read past the page
+
+    def start(self) -> None:
+        """Rank the first candidates. Only when there are more than fit in one window is
+        the query counted, and refused if it is in most of the archive: a selective query
+        costs one pass of the index, not two. A query narrowed by filters is counted with
+        them (in total()) and not refused: its user asked for a part of the archive."""
+        self._rank_more()
+        if not self.exhausted and self.filters == Filters():
+            self.found = _probe(self.index, self.plan)
 
     def _rank_more(self) -> bool:
         """Read the next candidates (ids and scores only: cheap, so many at once)."""

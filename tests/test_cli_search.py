@@ -64,7 +64,7 @@ def test_search_json_is_one_document_with_the_documented_keys(workdir):
 def test_search_text_lists_results_with_marked_hits(workdir):
     result = bot(workdir, "search", '"remain in mexico"', "--since", "30d")
     assert result.returncode == 0, result.stderr
-    assert "1 matching articles; showing 1-1" in result.stdout
+    assert "1 matching article; showing 1-1" in result.stdout
     assert "Remain in Mexico returns to Matamoros" in result.stdout
     assert "Border Report · " in result.stdout and "[Remain in Mexico]" in result.stdout
 

@@ -290,10 +290,11 @@ def test_scan_everything_queries_are_refused(archive, query):
 
 def test_words_in_nearly_every_article_are_refused_in_a_big_archive(archive, monkeypatch):
     monkeypatch.setattr("bot.search.BROAD_MIN_ARTICLES", 10)
+    monkeypatch.setattr("bot.search.RANK_WINDOW", 5)
     archive.filler(12)
     archive.add("Asylum", "asylum")
     with pytest.raises(Refused, match="of the 13 articles"):
-        archive.search("the OR officials")
+        archive.search("the OR officials", limit=2)  # more candidates than one window
     assert archive.search("asylum").total == 1
 
 
@@ -360,4 +361,49 @@ def test_an_index_out_of_step_with_the_articles_is_reported(archive):
         conn.exec_driver_sql("UPDATE articles SET title = 'Parole'")
     assert archive.store.search.check() is not None
     archive.store.search.rebuild()
+    assert archive.store.search.check() is None
+
+
+def test_the_service_prunes_daily():
+    from bot.scheduler import PRUNE_AT, build_scheduler
+
+    class FakeApp:
+        chat_plans = ()  # no chats: no digest jobs
+
+        async def poll_due(self): ...
+        async def prune(self): ...
+        async def flush_outbox(self): ...
+        def tick_seconds(self):
+            return 60
+
+    scheduler = build_scheduler(FakeApp(), "America/Tijuana")
+    job = scheduler.get_job("prune")
+    assert str(job.trigger) == f"cron[hour='{PRUNE_AT[0]}', minute='{PRUNE_AT[1]}']"
+
+
+def test_the_prune_job_keeps_retention_days(tmp_path):
+    import asyncio
+
+    from bot.app import App
+    from bot.config import Environment, parse_config
+
+    config = parse_config(
+        "settings: {retention_days: 30}\nfeeds:\n  - {name: A, url: 'https://a.example/f'}"
+    )
+    app = App.open(Environment(database_url=f"sqlite:///{tmp_path / 'bot.db'}"), config)
+    archive = Archive(app.store)
+    old = archive.add("Asylum", "asylum", days=40)  # NOW is a few days ago at most
+    kept = archive.add("Asylum", "asylum", days=0)
+    assert asyncio.run(app.prune()) == 1
+    assert archive.ids("asylum") == [kept] and old != kept
+    app.close()
+
+
+def test_reindex_works_out_the_extra_words_again(archive):
+    found = archive.add("Straße gesperrt", "Die Straße ist zu.")
+    with archive.store.engine.begin() as conn:  # as if written by another tokenizer version
+        conn.exec_driver_sql("DROP TRIGGER articles_fts_update")
+        conn.exec_driver_sql("UPDATE articles SET search_extra = ''")
+    archive.store.search.rebuild()
+    assert archive.ids("strasse") == [found]
     assert archive.store.search.check() is None

@@ -99,3 +99,35 @@ def test_two_processes_migrating_a_new_database_at_once_both_succeed(tmp_path):
     ]
     results = [run.communicate(timeout=120) for run in runs]
     assert all(run.returncode == 0 for run in runs), [err for _, err in results]
+
+
+def test_upgrading_an_archive_indexes_the_articles_already_there(tmp_path):
+    from alembic import command
+
+    from bot.search import SearchRequest, search
+    from bot.store.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:  # a database of the previous release
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.exec_driver_sql(
+            "INSERT INTO feeds (id, name, url, config_url, created_at)"
+            " VALUES (1, 'A', 'https://a.example/f', 'https://a.example/f', '2026-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO articles (feed_id, entry_id, title, summary, content, title_key,"
+            " title_hash, content_hash, published_at, fetched_at, updated_at) VALUES"
+            " (1, 'e1', 'Die Straße', 'Quédate en México', '', 'k', 1, 'h', '2026-11-01',"
+            " '2026-11-01', '2026-11-01')"
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert current_revision(store.engine) == SCHEMA_HEAD
+    for query in ("quedate", "strasse"):
+        found = search(store.search, store.feed_ids(), SearchRequest(query), NOW)
+        assert [r.title for r in found.results] == ["Die Straße"]
+    store.close()

@@ -194,12 +194,14 @@ class SqliteSearch:
         }  # fmt: skip
 
     def rebuild(self) -> int:
-        """Drop and recreate the index from the articles (missing, corrupt or stale);
-        the number of articles indexed."""
+        """Drop and recreate the index from the articles (missing, corrupt or stale), with
+        every article's `extra` words worked out again (SQLite's tokenizer may have
+        changed with its version); the number of articles indexed."""
         with self.engine.begin() as conn:
             for statement in fts.DROP:
                 conn.exec_driver_sql(statement)
             _drop_leftovers(conn)
+            _refresh_extra(conn)
             for statement in fts.CREATE:
                 conn.exec_driver_sql(statement)
             conn.exec_driver_sql(fts.REBUILD)
@@ -213,6 +215,25 @@ class SqliteSearch:
         except DBAPIError as exc:
             return str(_index_error(exc))
         return None
+
+
+def _refresh_extra(conn: Connection, batch: int = 5000) -> None:
+    """Recompute `search_extra` of every article (the triggers are gone meanwhile)."""
+    last = 0
+    while True:
+        rows = conn.exec_driver_sql(
+            "SELECT id, title, summary, content, search_extra FROM articles WHERE id > ?"
+            " ORDER BY id LIMIT ?",
+            (last, batch),
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        changed = [
+            (extra, row[0]) for row in rows if (extra := fts.extra_terms(*row[1:4])) != row[4]
+        ]
+        if changed:
+            conn.exec_driver_sql("UPDATE articles SET search_extra = ? WHERE id = ?", changed)
 
 
 def _drop_leftovers(conn: Connection) -> None:
