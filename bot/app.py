@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 
 from bot.config import BotConfig, Environment
@@ -61,6 +62,7 @@ def fetch_limits(config: BotConfig) -> FetchLimits:
         read_timeout=s.read_timeout,
         max_bytes=s.max_feed_bytes,
         max_redirects=s.max_redirects,
+        allow_private_hosts=frozenset(h.lower() for h in s.allow_private_hosts),
     )
 
 
@@ -72,10 +74,29 @@ class App:
     cycle_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     sender: object | None = None  # set while the service runs (Telegram or the console)
 
+    scheduler: object | None = None  # set while the service runs
+    chat_polling: object = None  # bot.chat.service.Polling; None: its defaults
+
     @cached_property
     def matcher(self) -> Matcher:
-        """Every topic of feeds.yaml, compiled once (config validation parsed them)."""
-        return Matcher(topics(self.config))
+        """Every topic of feeds.yaml and every chat's /watch, compiled once (until a chat
+        changes its watches: refresh_chats)."""
+        watches = self.store.chat_settings().watches
+        return Matcher(topics(self.config) + [Topic(id=w.topic_id, query=w.query) for w in watches])
+
+    def refresh_chats(self) -> None:
+        """A chat changed its topics or watches from Telegram: plans and matcher again,
+        digest jobs rescheduled. A running poll cycle keeps the matcher it started with
+        (it holds its own reference); the next cycle uses the new one."""
+        from bot.digests import prepare_chats
+
+        self.__dict__.pop("matcher", None)
+        self.__dict__.pop("chat_plans", None)
+        prepare_chats(self.store, self.chat_plans, utc_now())
+        if self.scheduler is not None:
+            from bot.scheduler import sync_digests
+
+            sync_digests(self.scheduler, self)
 
     @classmethod
     def open(cls, env: Environment, config: BotConfig) -> App:
@@ -145,9 +166,10 @@ class App:
 
     @cached_property
     def chat_plans(self):
+        """feeds.yaml's chats with what they changed from Telegram (bot/digests.py)."""
         from bot.digests import chat_plans
 
-        return chat_plans(self.config)
+        return chat_plans(self.config, self.store.chat_settings())
 
     @contextlib.asynccontextmanager
     async def open_sender(self, stream=None):
@@ -178,7 +200,7 @@ class App:
 
     async def after_poll(self) -> None:
         """Alerts for what the cycle found, then whatever else waits in the outbox."""
-        from bot.digests import alert_pass
+        from bot.digests import alert_pass, spike_pass
 
         try:
             await alert_pass(
@@ -187,6 +209,10 @@ class App:
             )  # fmt: skip
         except Exception:
             log.exception("the alert pass failed; its articles wait for the next one")
+        try:
+            await spike_pass(self.store, self.sender, self.chat_plans, now=utc_now())
+        except Exception:
+            log.exception("the spike pass failed; spikes are looked for again after the next poll")
 
     async def flush_outbox(self) -> None:
         """Retry what waits in the outbox (an outage, an unreachable chat)."""
@@ -225,8 +251,9 @@ class App:
                 "until a token is set"
             )
         prepare_chats(self.store, self.chat_plans, utc_now())
-        scheduler = build_scheduler(self, self.config.settings.timezone)
+        scheduler = self.scheduler = build_scheduler(self, self.config.settings.timezone)
         scheduler.start()
+        chat = await self._start_chat()
         log.info(
             "bot running: %d feeds, looking for due feeds every %ds; Ctrl-C to stop",
             len(self.config.feeds),
@@ -236,7 +263,12 @@ class App:
             await stop.wait()
         finally:
             log.info("stopping: letting the running poll finish")
+            if chat is not None:
+                from bot.chat.service import stop as stop_chat
+
+                await stop_chat(chat)
             scheduler.shutdown(wait=False)
+            self.scheduler = None
             try:  # a running cycle commits feed by feed; let it finish within a minute
                 async with asyncio.timeout(60), self.cycle_lock:
                     pass
@@ -244,12 +276,37 @@ class App:
                 log.warning("the running poll did not finish in 60s; stopping anyway")
             log.info("stopped")
 
+    async def _start_chat(self):
+        """The chat commands (bot/chat/), when there is a token: the PTB Application that
+        long-polls getUpdates. A failure to start is logged; digests still go."""
+        if not self.env.telegram_token:
+            return None
+        from bot.chat.service import build_application, start
+
+        application = build_application(
+            self, self.env.telegram_token, self.env.telegram_api_base_url, self.chat_polling
+        )
+        try:
+            await start(application, self.chat_polling)
+        except Exception as exc:
+            log.error("chat commands are off: the bot could not start polling (%s)", exc)
+            return None
+        return application
+
+    async def prune(self) -> int:
+        """The daily retention job: delete articles older than settings.retention_days."""
+        days = self.config.settings.retention_days
+        before = utc_now() - timedelta(days=days)
+        deleted = await asyncio.to_thread(self.store.prune, before)
+        log.info("prune: %d articles older than %d days deleted", deleted, days)
+        return deleted
+
     async def poll_due(self) -> PollSummary:
         """The scheduled job: one cycle over the due feeds, then the alerts it raised."""
         async with self.cycle_lock:
             feeds = self.select_feeds()
             summary = await self.poll(feeds)
-            if self.sender is not None and any(p.alert_topics for p in self.chat_plans):
+            if self.sender is not None and any(p.topics for p in self.chat_plans):
                 await self.after_poll()
         if feeds:
             d = summary.as_dict()

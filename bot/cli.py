@@ -61,6 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest.add_argument("--since", help="cover what was found since: 24h, 3d or a date")
     digest.add_argument("--json", action="store_true")
+    search = sub.add_parser("search", help="search the archive (the topics' query language)")
+    search.add_argument("query", help="e.g. '\"remain in mexico\" matamoros'")
+    search.add_argument("--since", help="published since: 7d, 24h or a date (2026-01-01)")
+    search.add_argument("--until", help="published before: 7d (ago) or a date")
+    search.add_argument("--topic", help="only articles that matched this topic")
+    search.add_argument("--feed", metavar="NAME", help="only this feed's articles")
+    search.add_argument("--lang", help="only articles in this language (en, es)")
+    search.add_argument(
+        "--sort",
+        choices=("relevance", "date"),
+        default="relevance",
+        help="relevance (with recency; default) or date (newest first)",
+    )
+    search.add_argument("--limit", type=int, default=20, help="results per page (default 20)")
+    search.add_argument("--offset", type=int, default=0, help="results to skip (paging)")
+    search.add_argument("--json", action="store_true")
+    prune = sub.add_parser("prune", help="delete articles older than settings.retention_days")
+    prune.add_argument("--dry-run", action="store_true", help="only say what would go")
+    prune.add_argument("--json", action="store_true")
+    reindex = sub.add_parser("reindex", help="rebuild the full-text search index")
+    reindex.add_argument("--check", action="store_true", help="only check it (exit 1 if bad)")
+    reindex.add_argument("--json", action="store_true")
     classify = sub.add_parser("classify", help="topics of articles given as JSON Lines")
     classify.add_argument("file", nargs="?", type=Path, help="JSON Lines (default: stdin)")
     return parser
@@ -99,6 +121,10 @@ def cmd_check(args, env: Environment, config: BotConfig) -> int:
     )
     if not env.telegram_token:
         print("note: TELEGRAM_BOT_TOKEN is not set: digests will go to the console")
+    from bot.cli_feeds import chat_changes
+
+    for line in chat_changes(env, config):
+        print(line)
     return 0
 
 
@@ -224,8 +250,44 @@ def cmd_digest(args, env, config) -> int:
         app.close()
 
 
+def cmd_search(args, env, config) -> int:
+    from bot.app import App
+    from bot.cli_search import run_search
+
+    app = App.open(env, config)
+    try:
+        return run_search(app, args)
+    finally:
+        app.close()
+
+
+def cmd_prune(args, env, config) -> int:
+    from bot.app import App
+    from bot.cli_search import run_prune
+
+    app = App.open(env, config)
+    try:
+        return run_prune(app, args.dry_run, args.json)
+    finally:
+        app.close()
+
+
+def cmd_reindex(args, env, config) -> int:
+    from bot.app import App
+    from bot.cli_search import run_reindex
+
+    app = App.open(env, config)
+    try:
+        return run_reindex(app, args.check, args.json)
+    finally:
+        app.close()
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
     "digest": cmd_digest,
+    "search": cmd_search,
+    "prune": cmd_prune,
+    "reindex": cmd_reindex,
     "match": cmd_match,
     "rematch": cmd_rematch,
     "classify": cmd_classify,

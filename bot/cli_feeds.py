@@ -79,3 +79,41 @@ def export_opml(app, output: Path | None) -> int:
         output.write_bytes(document)
         print(f"{output}: {len(feeds)} feeds written", file=sys.stderr)
     return 0
+
+
+def chat_changes(env, config) -> list[str]:
+    """What chats changed from Telegram, on top of feeds.yaml (for `check`). Only an
+    existing database is read: `check` never creates one."""
+    from sqlalchemy.engine import make_url
+
+    from bot.store import Store
+
+    database = make_url(env.database_url).database
+    if not database or not Path(database).expanduser().exists():
+        return []
+    store = Store.open(env.database_url)
+    try:
+        settings = store.chat_settings()
+        added = [f for f in store.feed_states(with_counts=False) if f.origin != "config"]
+    finally:
+        store.close()
+    lines = [
+        f"database: beside feeds.yaml: {sum(f.enabled for f in added)} feeds added from chats "
+        f"or OPML, {len(settings.approved)} chats approved from Telegram, "
+        f"{sum(len(c) for c in settings.choices.values())} topic choices, "
+        f"{len(settings.watches)} watches"
+    ]
+    for feed in added:
+        state = "" if feed.enabled else " (removed)"
+        lines.append(f"  feed [{feed.origin}] {feed.name} <{feed.url}>{state}")
+    for chat, name in settings.approved.items():
+        lines.append(f"  chat {chat} approved ({name or 'no name'})")
+    for chat, choices in settings.choices.items():
+        for topic, choice in choices.items():
+            how = ("digest+alerts" if choice.alerts else "digest") if choice.digest else "off"
+            unknown = "" if topic in config.topics else " (not in feeds.yaml: ignored)"
+            lines.append(f"  chat {chat}: topic {topic}: {how}{unknown}")
+    for watch in settings.watches:
+        alerts = " +alerts" if watch.alerts else ""
+        lines.append(f"  chat {watch.chat}: watch {watch.name}{alerts}: {watch.query}")
+    return lines

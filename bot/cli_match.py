@@ -89,8 +89,9 @@ def _text(item: dict, key: str) -> str:
     return value
 
 
-def parse_since(value: str | None, now: datetime) -> datetime | None:
-    """--since 30d / 12h / 2026-01-01 → a UTC time; None → no limit."""
+def parse_since(value: str | None, now: datetime, option: str = "--since") -> datetime | None:
+    """--since 30d / 12h / 2026-01-01 → a UTC time (a duration counts back from now);
+    None → no limit."""
     if value is None:
         return None
     try:
@@ -101,7 +102,7 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
         when = datetime.fromisoformat(value)
     except ValueError:
         raise UsageError(
-            f"--since: {value!r} is neither a duration (30d) nor a date (2026-01-01)"
+            f"{option}: {value!r} is neither a duration (30d) nor a date (2026-01-01)"
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 

@@ -85,6 +85,7 @@ class Settings(_Strict):
     max_backoff: Seconds = 6 * 3600.0
     gone_retry: Seconds = 86400.0
     allow_private_hosts: list[str] = []
+    commands_per_minute: int = Field(20, ge=1, le=600)  # per user, chat commands and buttons
 
 
 class FeedConfig(_Strict):

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.config import BotConfig
 from bot.delivery.outbox import FlushReport, Sender, chat_key, flush
 from bot.digest.compose import compose
 from bot.digest.model import Digest
 from bot.digest.render import render
-from bot.store import Store
+from bot.store import ChatSettings, Store
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
+DEFAULT_SCHEDULE = "08:00"  # chats approved from Telegram (feeds.yaml chats set their own)
 log = logging.getLogger("bot.digest")
 
 
@@ -53,27 +55,66 @@ class DigestOutcome:
         return self.delivery_id is None
 
 
-def chat_plans(config: BotConfig) -> list[ChatPlan]:
-    titles = {key: topic.title for key, topic in config.topics.items()}
+def chat_plans(config: BotConfig, settings: ChatSettings | None = None) -> list[ChatPlan]:
+    """The chats of feeds.yaml, with what each changed from Telegram (subscriptions,
+    watches), then the chats an admin approved from Telegram that receive something."""
+    settings = settings or ChatSettings()
     plans = []
     for chat in config.chats:
         topic_ids = chat.topics or list(config.topics)
         alert_ids = [t for t in topic_ids if config.topics[t].alert]
         alert_ids += [t for t in chat.alerts if t not in alert_ids]
         plans.append(
-            ChatPlan(
-                key=chat_key(chat.id, chat.thread),
-                chat=chat.id,
-                thread=chat.thread,
-                name=chat.name,
-                topics=tuple((t, titles[t]) for t in topic_ids),
-                alert_topics=tuple((t, titles[t]) for t in alert_ids),
-                timezone=chat.timezone or config.settings.timezone,
-                schedule=chat.digest,
-                quiet=chat.quiet,
+            _plan(
+                config, settings, chat.id, chat.thread, chat.name, topic_ids, alert_ids,
+                timezone=chat.timezone, schedule=chat.digest, quiet=chat.quiet,
             )
-        )
+        )  # fmt: skip
+    configured = {str(chat.id) for chat in config.chats}
+    for chat, name in settings.approved.items():
+        if chat in configured:
+            continue
+        plan = _plan(config, settings, _chat_id(chat), None, name or chat, [], [])
+        if plan.topics:  # an approved chat that subscribed to nothing gets no digest
+            plans.append(plan)
     return plans
+
+
+def _plan(config, settings, chat_id, thread, name, topic_ids, alert_ids, **schedule) -> ChatPlan:
+    titles = {key: topic.title for key, topic in config.topics.items()}
+    topic_ids, alert_ids = list(topic_ids), list(alert_ids)
+    for topic, choice in settings.choices.get(str(chat_id), {}).items():
+        if topic not in titles:
+            continue  # a topic since removed from feeds.yaml
+        if choice.digest and topic not in topic_ids:
+            topic_ids.append(topic)
+        if not choice.digest and topic in topic_ids:
+            topic_ids.remove(topic)
+        if choice.alerts and choice.digest and topic not in alert_ids:
+            alert_ids.append(topic)
+        if not (choice.alerts and choice.digest) and topic in alert_ids:
+            alert_ids.remove(topic)
+    topics = [(t, titles[t]) for t in topic_ids]
+    alerts = [(t, titles[t]) for t in alert_ids]
+    for watch in settings.watches_of(str(chat_id)):
+        topics.append((watch.topic_id, watch.name))
+        if watch.alerts:
+            alerts.append((watch.topic_id, watch.name))
+    return ChatPlan(
+        key=chat_key(chat_id, thread),
+        chat=chat_id,
+        thread=thread,
+        name=name,
+        topics=tuple(topics),
+        alert_topics=tuple(alerts),
+        timezone=schedule.get("timezone") or config.settings.timezone,
+        schedule=schedule.get("schedule") or DEFAULT_SCHEDULE,
+        quiet=schedule.get("quiet", False),
+    )
+
+
+def _chat_id(text: str) -> int | str:
+    return int(text) if text.lstrip("-").isdigit() else text
 
 
 def prepare_chats(store: Store, plans: list[ChatPlan], now: datetime) -> None:
@@ -182,3 +223,55 @@ async def alert_pass(
     if sender is None:
         return FlushReport()
     return await flush(store, sender)
+
+
+async def spike_pass(
+    store: Store, sender: Sender | None, plans: list[ChatPlan], *, now: datetime
+) -> int:
+    """After a poll: each topic whose day is well above its recent normal
+    (bot/digest/spikes.py) gets one spike alert, that day, in each chat that receives
+    it. Returns how many were written."""
+    from bot.digest.spikes import HISTORY_DAYS, daily_counts, spike
+
+    written = 0
+    counts: dict[tuple[str, str], object] = {}  # (topic, tz) → Spike | None
+    for plan in plans:
+        today = now.astimezone(ZoneInfo(plan.timezone)).date()
+        for topic, title in plan.topics:
+            key = (topic, plan.timezone)
+            if key not in counts:
+                since = now - timedelta(days=HISTORY_DAYS + 2)
+                days = daily_counts(
+                    store.topic_times(topic, since), plan.timezone, today, HISTORY_DAYS + 1
+                )
+                counts[key] = spike(days, today)
+            found = counts[key]
+            if found is None or store.spike_sent(plan.key, topic, today.isoformat()):
+                continue
+            start = datetime.combine(today, time(), ZoneInfo(plan.timezone))
+            html = spike_message(plan, title, found, store.topic_top(topic, start))
+            store.enqueue_spike(
+                topic, today.isoformat(), found.count,
+                chat=plan.key, kind="spike", thread=plan.thread, preview=False, created=now,
+                since=start, parts=[html], article_ids=[],
+            )  # fmt: skip
+            written += 1
+    if written and sender is not None:
+        await flush(store, sender)
+    return written
+
+
+def spike_message(plan: ChatPlan, title: str, found, top: list[dict]) -> str:
+    """The spike alert: the day's count against the normal, then the top stories."""
+    from bot.chat.render import esc, link
+
+    normal = f"{found.median:g}"
+    lines = [
+        f"📈 <b>Coverage spike: {esc(title)}</b>",
+        f"{found.count} articles today ({found.day:%b %-d}); the 14-day median is {normal}.",
+    ]
+    for number, story in enumerate(top, 1):
+        lines.append(
+            f"<b>{number}.</b> {link(story['title'], story['url'])} · {esc(story['feed'])}"
+        )
+    return "\n".join(lines)

@@ -72,7 +72,12 @@ async def fetch_feed(
     now = clock()
     interval = feed.interval or policy.poll_interval
     try:
-        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        result = await fetcher.fetch(
+            feed.url,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            public_only=feed.origin != "config",  # OPML and chat feeds: public hosts only
+        )
         state = {"next_poll_at": next_poll_ok(now, interval), "url": result.moved_to or feed.url}
         if result.moved_to:
             log.info("feed %r moved permanently to %s", feed.name, result.moved_to)

@@ -75,6 +75,7 @@ class FakeBotAPI:
     migrated: dict[int, int] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     updates: list[dict] = field(default_factory=list)
+    group_admins: dict[int, list[int]] = field(default_factory=dict)  # chat → user ids
     next_update_id: int = 1
     lock: threading.Condition = field(default_factory=threading.Condition)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -121,6 +122,11 @@ class FakeBotAPI:
             chat_id = -1001000000000 - len(self.channels)
             self.channels[username.lower()] = Channel(username, chat_id, member, admin)
             return chat_id
+
+    def set_admins(self, chat: int, *users: int) -> None:
+        """getChatAdministrators of `chat` answers these users (besides the bot)."""
+        with self.lock:
+            self.group_admins[chat] = list(users)
 
     def push_update(self, update: dict) -> int:
         """Queue an update for getUpdates; returns its update_id."""

@@ -261,31 +261,45 @@ def get_chat(fake: FakeBotAPI, params: dict[str, Any]) -> dict:
     return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
 
+RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_post_messages",
+)
+
+
 def get_chat_administrators(fake: FakeBotAPI, params: dict[str, Any]) -> list[dict]:
+    """The group's creator (user 42, or the first of fake.set_admins), its other
+    administrators, and the bot (in channels only while it is an admin there)."""
     chat_id = chat_id_of(params)
     chat = chat_object(fake, chat_id)
     if chat["type"] == "private":
         raise ApiError(400, "Bad Request: there are no administrators in the private chat")
-    owner = {"id": 42, "is_bot": False, "first_name": "Owner"}
-    admins = [{"status": "creator", "user": owner, "is_anonymous": False}]
+    users = fake.group_admins.get(chat_id, [42]) if isinstance(chat_id, int) else [42]
+    admins = []
+    for n, user_id in enumerate(users):
+        user = {"id": user_id, "is_bot": False, "first_name": f"Admin {user_id}"}
+        if n == 0:
+            admins.append({"status": "creator", "user": user, "is_anonymous": False})
+        else:
+            admins.append(administrator(user))
     channel = fake.channels.get(chat_id.lower()) if isinstance(chat_id, str) else None
     if channel is None or channel.admin:
-        rights = [
-            "can_manage_chat",
-            "can_delete_messages",
-            "can_manage_video_chats",
-            "can_restrict_members",
-            "can_promote_members",
-            "can_change_info",
-            "can_invite_users",
-            "can_post_stories",
-            "can_edit_stories",
-            "can_delete_stories",
-            "can_post_messages",
-        ]
-        bot = {"status": "administrator", "user": BOT_USER, "can_be_edited": False}
-        admins.append({**bot, "is_anonymous": False, **dict.fromkeys(rights, True)})
+        admins.append(administrator(BOT_USER))
     return admins
+
+
+def administrator(user: dict) -> dict:
+    return {"status": "administrator", "user": user, "can_be_edited": False,
+            "is_anonymous": False, **dict.fromkeys(RIGHTS, True)}  # fmt: skip
 
 
 def set_my_commands(fake: FakeBotAPI, params: dict[str, Any]) -> bool:

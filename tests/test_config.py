@@ -50,9 +50,12 @@ def test_shipped_feeds_yaml_is_valid():
         ("topics: {mpp: {title: M, query: x, exclude: 'NOT y'}}",
          "feeds.yaml: topics.mpp.exclude: query error at column 1"),
         ("- just\n- a list", "feeds.yaml: expected a mapping"),
+        ("settings: {retention_days: 0}",
+         "feeds.yaml: settings.retention_days: Input should be greater than or equal to 1"),
     ],
     ids=["ftp-url", "typo-key", "missing-name", "bad-duration", "bad-timezone", "dup-name",
-         "unknown-topic", "bad-chat-id", "bad-yaml", "bad-query", "bad-exclude", "not-a-mapping"],
+         "unknown-topic", "bad-chat-id", "bad-yaml", "bad-query", "bad-exclude", "not-a-mapping",
+         "retention-days"],
 )  # fmt: skip
 def test_problem_messages_name_the_place(text, expected):
     assert any(p.startswith(expected) for p in problems(text)), problems(text)
@@ -70,6 +73,10 @@ def test_all_problems_are_reported_at_once():
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "feeds.yaml")
+
+
+def test_retention_defaults_to_a_year():
+    assert parse_config("").settings.retention_days == 365
 
 
 def test_empty_file_is_a_valid_empty_config():

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.cluster import StoryText, cluster
+from bot.digest.cluster import StoryText, cluster
 from bot.digest.compose import compose
 from bot.digest.model import Candidate
 from bot.digest.render import MESSAGE_LIMIT, render, visible_length

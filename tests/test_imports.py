@@ -19,6 +19,9 @@ PURE = [
     "match/query.py",
     "match/text.py",
     "match/matcher.py",
+    "match/sql.py",
+    "cluster.py",
+    "digest/cluster.py",
     "model.py",
     "opml.py",
 ]

@@ -21,6 +21,7 @@ import httpx
 from bot import USER_AGENT
 from bot.durations import format_duration
 from bot.errors import FetchError
+from bot.feeds.safety import connected_reason, resolve_public
 
 CHUNK = 64 * 1024
 FEED_ACCEPT = (
@@ -42,6 +43,8 @@ class FetchLimits:
     read_timeout: float = 30.0
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    # Hosts that feeds added from outside feeds.yaml may use although they are not public.
+    allow_private_hosts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,18 @@ class Fetcher:
             await transport.aclose()
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        public_only: bool = False,
     ) -> FetchResult:
-        """GET url conditionally; FetchError says why when there is no usable answer."""
+        """GET url conditionally; FetchError says why when there is no usable answer.
+
+        public_only (feeds from OPML or a chat): every hop must resolve to and connect to
+        public addresses, unless its host is in limits.allow_private_hosts
+        (bot/feeds/safety.py)."""
         host = (urlsplit(url).hostname or "").lower()
         headers = {
             "User-Agent": USER_AGENT,
@@ -133,7 +145,7 @@ class Fetcher:
         async with self._hosts[host], self._global:
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._get(url, headers)
+                    return await self._get(url, headers, public_only)
             except TimeoutError:
                 raise FetchError(
                     f"gave up after {format_duration(deadline)} (server too slow)"
@@ -151,8 +163,8 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__}: {exc}") from None
 
-    async def _get(self, url: str, headers: dict[str, str]) -> FetchResult:
-        response, final_url, all_permanent = await self._follow(url, headers)
+    async def _get(self, url: str, headers: dict[str, str], public_only: bool) -> FetchResult:
+        response, final_url, all_permanent = await self._follow(url, headers, public_only)
         try:
             status = response.status_code
             moved_to = final_url if all_permanent else None
@@ -179,16 +191,22 @@ class Fetcher:
         finally:
             await response.aclose()
 
-    async def _follow(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, str, bool]:
+    async def _follow(
+        self, url: str, headers: dict[str, str], public_only: bool = False
+    ) -> tuple[httpx.Response, str, bool]:
         """The first answer that is not a redirect, its URL, and whether every hop before
         it was permanent (True when there was at least one hop and all were 301/308)."""
         current = _parse_url(url)
         hops: list[int] = []
         while True:
+            if public_only:
+                await self._check_host(current)
             request = httpx.Request("GET", current, headers=headers)
             request.extensions["timeout"] = self._timeout
             response = await self._transport(current).handle_async_request(request)
             response.request = request
+            if public_only:
+                await self._check_connected(response, current)
             location = response.headers.get("location")
             if response.status_code not in REDIRECTS or not location:
                 return response, str(current), bool(hops) and set(hops) <= set(PERMANENT_REDIRECTS)
@@ -199,6 +217,22 @@ class Fetcher:
                     f"more than {self.limits.max_redirects} redirects (a redirect loop?)"
                 )
             current = _parse_url(location, base=current)
+
+    async def _check_host(self, url: httpx.URL) -> None:
+        allowed = self.limits.allow_private_hosts
+        reason = await resolve_public(url.host, url.port or 443, allowed)
+        if reason:
+            raise FetchError(f"refused: {reason}")
+
+    async def _check_connected(self, response: httpx.Response, url: httpx.URL) -> None:
+        """The address the connection reached, checked again: DNS may have changed its
+        answer since _check_host (rebinding). The answer is closed unread."""
+        stream = response.extensions.get("network_stream")
+        server_addr = stream.get_extra_info("server_addr") if stream is not None else None
+        reason = connected_reason(server_addr, url.host, self.limits.allow_private_hosts)
+        if reason:
+            await response.aclose()
+            raise FetchError(f"refused: {reason}")
 
 
 def _parse_url(text: str, base: httpx.URL | None = None) -> httpx.URL:

@@ -16,13 +16,17 @@ from sqlalchemy import Engine, func, select
 from bot.digest.model import Candidate
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
-from bot.store import feed_rows, outbox_rows
+from bot.store import chat_rows, feed_rows, outbox_rows, retention
 from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
+from bot.store.chat_rows import ChatSettings, TopicChoice, Watch
 from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.outbox_rows import ChatState, PendingPart
+from bot.store.search_sqlite import SqliteSearch
 from bot.store.tables import articles, feeds, matches, poll_runs
 
-__all__ = ["ChatState", "PendingPart", "SaveCounts", "Store"]
+__all__ = [
+    "ChatSettings", "ChatState", "PendingPart", "SaveCounts", "Store", "TopicChoice", "Watch",
+]  # fmt: skip
 
 
 class Store:
@@ -139,6 +143,26 @@ class Store:
             return None
         return {"started_at": row.started_at, "finished_at": row.finished_at, **row.summary}
 
+    @property
+    def search(self) -> SqliteSearch:
+        """The full-text index: ranked candidates, counts, rebuild and check."""
+        return SqliteSearch(self.engine)
+
+    def feed_ids(self) -> dict[str, int]:
+        """Every feed's name → id."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(feeds.c.name, feeds.c.id)).all())
+
+    def prune_summary(self, before: datetime) -> dict:
+        """What prune(before) would delete: counts per feed and the oldest date."""
+        with self.engine.connect() as conn:
+            return retention.summary(conn, before)
+
+    def prune(self, before: datetime) -> int:
+        """Delete articles published before the cut-off (their matches, sightings and
+        index entries go with them); how many went."""
+        return retention.prune(self.engine, self.write_lock, before)
+
     def stats(self) -> dict:
         """Counts for `stats`: feeds, articles, per feed, per language."""
         with self.engine.connect() as conn:
@@ -214,3 +238,66 @@ class Store:
     def delivery_report(self, delivery_id: int) -> dict[str, int]:
         with self.engine.connect() as conn:
             return outbox_rows.delivery_report(conn, delivery_id)
+
+    # What chats change from Telegram (bot/chat/).
+
+    def chat_settings(self) -> ChatSettings:
+        with self.engine.connect() as conn:
+            return chat_rows.load_settings(conn)
+
+    def chat_access(self, chat: str) -> str | None:
+        """approved, told (was told once that the bot is private), or None."""
+        with self.engine.connect() as conn:
+            return chat_rows.access_status(conn, chat)
+
+    def set_chat_access(self, chat: str, status: str | None, **values) -> None:
+        with self._writing() as conn:
+            chat_rows.set_access(conn, chat, status, **values)
+
+    def set_topic_choice(self, chat: str, topic: str, choice: TopicChoice, by, now) -> None:
+        with self._writing() as conn:
+            chat_rows.set_topic(conn, chat, topic, choice, by, now)
+
+    def add_watch(self, watch: Watch, by: int | None, now: datetime) -> bool:
+        with self._writing() as conn:
+            return chat_rows.add_watch(conn, watch, by, now)
+
+    def remove_watch(self, chat: str, name: str) -> bool:
+        with self._writing() as conn:
+            return chat_rows.remove_watch(conn, chat, name)
+
+    def save_search(self, chat: str, query: str, now: datetime, keep_after: datetime) -> int:
+        with self._writing() as conn:
+            return chat_rows.save_search(conn, chat, query, now, keep_after)
+
+    def load_search(self, search_id: int) -> tuple[str, str] | None:
+        with self.engine.connect() as conn:
+            return chat_rows.load_search(conn, search_id)
+
+    def topic_times(self, topic: str, since: datetime) -> list[datetime]:
+        with self.engine.connect() as conn:
+            return chat_rows.topic_times(conn, topic, since)
+
+    def spike_sent(self, chat: str, topic: str, day: str) -> bool:
+        with self.engine.connect() as conn:
+            return chat_rows.spike_sent(conn, chat, topic, day)
+
+    def enqueue_spike(self, topic: str, day: str, count: int, **delivery) -> int:
+        """A spike alert in the outbox and its record (one a day per topic and chat),
+        in one transaction."""
+        with self._writing() as conn:
+            delivery_id = outbox_rows.enqueue(conn, **delivery)
+            chat_rows.record_spike(conn, delivery["chat"], topic, day, count, delivery["created"])
+            return delivery_id
+
+    def topic_top(self, topic: str, since: datetime, limit: int = 5) -> list[dict]:
+        with self.engine.connect() as conn:
+            return chat_rows.topic_top(conn, topic, since, limit)
+
+    def counts_since(self, since: datetime) -> tuple[int, int]:
+        with self.engine.connect() as conn:
+            return chat_rows.counts_since(conn, since)
+
+    def set_feed_enabled(self, name: str, enabled: bool, now: datetime) -> bool:
+        with self._writing() as conn:
+            return chat_rows.set_feed_enabled(conn, name, enabled, now)

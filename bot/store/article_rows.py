@@ -22,6 +22,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from bot.match.matcher import Match
 from bot.model import Article
+from bot.store.fts import extra_terms
 from bot.store.tables import articles, matches, sightings
 
 SAME_STORY_WINDOW = timedelta(days=3)
@@ -220,6 +221,7 @@ def _update_text(conn: Connection, article_id: int, article: Article, now: datet
             title_key=article.title_key,
             title_hash=key_hash(article.title_key),
             content_hash=article.content_hash,
+            search_extra=extra_terms(article.title, article.summary, article.content),
             updated_at=now,
         )
     )
@@ -251,10 +253,11 @@ def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime)
         conn.exec_driver_sql(
             "INSERT INTO articles (feed_id, entry_id, url, title, summary, content, author,"
             " language, outlet, title_key, content_hash, published_at, fetched_at, updated_at,"
-            " url_hash, title_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " url_hash, title_hash, search_extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(feed_id, a.entry_id, a.url, a.title, a.summary, a.content, a.author, a.language,
               a.outlet, a.title_key, a.content_hash, _sqlite_time(a.published), stamp, stamp,
-              key_hash(a.url) if a.url else None, key_hash(a.title_key))
+              key_hash(a.url) if a.url else None, key_hash(a.title_key),
+              extra_terms(a.title, a.summary, a.content))
              for a in batch],
         )  # fmt: skip
     return len(batch)

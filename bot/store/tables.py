@@ -91,10 +91,16 @@ articles = Table(
     Column("published_at", UTCDateTime, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Words the full-text index may read differently from the matcher (bot/store/fts.py);
+    # empty for nearly every article.
+    Column("search_extra", Text, nullable=False, server_default=""),
     UniqueConstraint("feed_id", "entry_id", name="uq_articles_feed_entry"),
     Index("ix_articles_url_hash", "url_hash"),
     Index("ix_articles_title_hash", "title_hash"),
     Index("ix_articles_published_at", "published_at"),
+    # What ranking and filters need of each full-text hit, without reading the row (whose
+    # text pushes these columns to overflow pages): search joins through this index.
+    Index("ix_articles_search", "id", "published_at", "feed_id", "language"),
 )
 
 # Entries that are copies of a stored article: another feed's entry for the same story
@@ -182,4 +188,58 @@ chat_states = Table(
     Column("alerts_since", UTCDateTime),  # matches found after this may raise alerts
     Column("unreachable", Text),  # why Telegram refuses this chat (kicked, not admin…)
     Column("unreachable_at", UTCDateTime),
+)
+
+# What chats change from Telegram (bot/chat/). feeds.yaml stays the declarative base:
+# these rows add to it and override it per chat, and `feeds`/`check` show both.
+chat_access = Table(
+    "chat_access",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("status", Text, nullable=False),  # approved | told (the one "private bot" reply)
+    Column("name", Text),
+    Column("by_user", BigInteger),  # the admin who approved it
+    Column("at", UTCDateTime, nullable=False),
+)
+
+chat_topics = Table(
+    "chat_topics",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("topic", Text, primary_key=True),
+    Column("digest", Boolean, nullable=False),  # /subscribe (True), /unsubscribe (False)
+    Column("alerts", Boolean, nullable=False),
+    Column("by_user", BigInteger),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+watches = Table(
+    "watches",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("query", Text, nullable=False),
+    Column("alerts", Boolean, nullable=False),
+    Column("by_user", BigInteger),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# /search pages: the buttons carry only this id and a page number (64 bytes at most).
+chat_searches = Table(
+    "chat_searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+spike_alerts = Table(
+    "spike_alerts",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("topic", Text, primary_key=True),
+    Column("day", Text, primary_key=True),  # the local date, ISO: one spike alert a day
+    Column("count", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
 )

@@ -1,0 +1,116 @@
+"""`python -m bot search` (the archive, ranked), `prune` (retention) and `reindex`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from bot.cli_match import mark, parse_since
+from bot.errors import UsageError
+from bot.match.query import QueryError
+from bot.search import SearchRequest, SearchResults, search
+
+BOLD, PLAIN = "\033[1m", "\033[0m"
+
+
+def run_search(app, args) -> int:
+    """Search the archive; exit 0 with results, 1 with none, 2 for a bad query."""
+    now = datetime.now(UTC)
+    if args.topic is not None and args.topic not in app.config.topics:
+        known = ", ".join(sorted(app.config.topics)) or "none configured"
+        raise UsageError(f"search: unknown topic {args.topic!r} (topics: {known})")
+    request = SearchRequest(
+        query=args.query,
+        since=parse_since(args.since, now, option="--since"),
+        until=parse_since(args.until, now, option="--until"),
+        topic=args.topic,
+        feed=args.feed,
+        language=args.lang,
+        sort=args.sort,
+        limit=args.limit,
+        offset=args.offset,
+    )
+    try:
+        found = search(app.store.search, app.store.feed_ids(), request, now)
+    except QueryError as exc:
+        raise UsageError(f"{exc}\n  {args.query}\n  {' ' * (exc.column - 1)}^") from None
+    if args.json:
+        print(json.dumps(found.as_dict(), ensure_ascii=False))
+    else:
+        print_results(found, request, color=sys.stdout.isatty())
+    return 0 if found.results else 1
+
+
+def print_results(found: SearchResults, request: SearchRequest, *, color: bool) -> None:
+    """A readable listing: number, title, source and date, link, topics, snippet."""
+    about = "" if found.total_exact else "about "
+    if not found.results:
+        more = f" (there are {about}{found.total}; try a smaller --offset)" if found.total else ""
+        print(f"no results{more}")
+        return
+    first = request.offset + 1
+    last = request.offset + len(found.results)
+    noun = "article" if found.total == 1 else "articles"
+    print(f"{about}{found.total} matching {noun}; showing {first}-{last}, by {request.sort}")
+    for number, result in enumerate(found.results, start=first):
+        title = f"{BOLD}{result.title}{PLAIN}" if color else result.title
+        print(f"\n{number:>3}. {title}")
+        print(
+            f"     {result.feed} · {result.published:%Y-%m-%d %H:%M} UTC · score {result.score:g}"
+        )
+        if result.url:
+            print(f"     {result.url}")
+        if result.topics:
+            print(f"     topics: {', '.join(result.topics)}")
+        if result.also_in:
+            print(f"     also in: {', '.join(c['feed'] for c in result.also_in)}")
+        print(f"     {_marked(result.snippet, result.highlights, color)}")
+
+
+def _marked(snippet: str, highlights, color: bool) -> str:
+    text = mark(snippet, highlights)
+    return text.replace("[", BOLD).replace("]", PLAIN) if color else text
+
+
+def run_prune(app, dry_run: bool, as_json: bool) -> int:
+    """Delete articles older than settings.retention_days (or say what would go)."""
+    days = app.config.settings.retention_days
+    before = datetime.now(UTC) - timedelta(days=days)
+    summary = app.store.prune_summary(before)
+    started = time.monotonic()
+    if not dry_run:
+        summary["articles"] = app.store.prune(before)
+    summary |= {"dry_run": dry_run, "retention_days": days}
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    verb = "would delete" if dry_run else "deleted"
+    cutoff = f"published before {before:%Y-%m-%d %H:%M} UTC (retention {days} days)"
+    print(f"prune: {verb} {summary['articles']} articles {cutoff}")
+    if not dry_run:
+        print(f"  in {time.monotonic() - started:.1f}s")
+    for feed, count in summary["per_feed"].items():
+        print(f"  {count:>7}  {feed}")
+    return 0
+
+
+def run_reindex(app, check_only: bool, as_json: bool) -> int:
+    """Rebuild the full-text index from the articles (or only check it: exit 1 if bad)."""
+    index = app.store.search
+    if check_only:
+        problem = index.check()
+        if as_json:
+            print(json.dumps({"ok": problem is None, "problem": problem}))
+        else:
+            print(f"index: {problem}" if problem else "index: ok")
+        return 1 if problem else 0
+    started = time.monotonic()
+    count = index.rebuild()
+    seconds = round(time.monotonic() - started, 2)
+    if as_json:
+        print(json.dumps({"articles": count, "seconds": seconds}))
+    else:
+        print(f"reindex: {count} articles indexed in {seconds}s")
+    return 0

@@ -1,0 +1,261 @@
+"""The SQLite FTS5 index of articles: its schema, keeping it in sync, and query text.
+
+The index is an external-content FTS5 table over a view of `articles` with three
+columns: the title, the body exactly as the matcher reads it (summary, then the full
+text when there is a different one) and `extra`. The unicode61 tokenizer with
+remove_diacritics folds case and accents as the matcher does, and triggers on
+`articles` keep the index in step with every insert, text change and delete.
+
+Search must never miss an article the matcher would match, so the index has to find a
+superset. Both tokenizers agree on ASCII and on the accented Latin letters of English and
+Spanish, but not on everything (ß folds to "ss" for the matcher and stays "ß" in FTS5; a
+decomposed "e + ◌́" splits a word for one and not the other; ligatures, full-width and
+superscript forms, letters newer than Unicode 6.1). Such words are rare, so they are
+written once more, in the matcher's folded form, into `extra` together with a marker
+word; queries look in `extra` too, and treat a marked article as a candidate for any
+positional operator (phrase, NEAR) or NOT whose words it has. Which characters the two
+agree on is asked of the linked SQLite itself, once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from functools import cache
+
+from bot.match.ast import And, Near, Node, Not, Or, Phrase, Term
+from bot.match.text import WORD, fold
+
+TOKENIZER = "unicode61 remove_diacritics 2"
+# Marks an article whose text the two tokenizers may read differently (see above).
+MARKER = "zqxoddzqx"
+TITLE_WEIGHT = 3.0  # bm25 weight of the title against the body (the matcher's too)
+MAX_NEAR_PAIRS = 16  # (a OR b) NEAR (c OR d) becomes NEAR groups of every pair, up to this
+INDEX_TABLES = "articles_fts"  # the prefix of every table FTS5 creates for the index
+
+# The body as build_document reads it: the summary, and the full text when it differs.
+BODY_SQL = "CASE WHEN {t}.content != '' AND {t}.content != {t}.summary "
+BODY_SQL += "THEN {t}.summary || char(10) || {t}.content ELSE {t}.summary END"
+
+CREATE = [
+    f"""CREATE VIEW articles_fts_source AS
+        SELECT id, title, {BODY_SQL.format(t="articles")} AS body, search_extra AS extra
+        FROM articles""",
+    f"""CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, extra, content='articles_fts_source', content_rowid='id',
+        tokenize='{TOKENIZER}')""",
+    "CREATE VIRTUAL TABLE articles_fts_vocab USING fts5vocab(articles_fts, row)",
+    f"""CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, body, extra)
+        VALUES (new.id, new.title, {BODY_SQL.format(t="new")}, new.search_extra);
+        END""",
+    f"""CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, body, extra)
+        VALUES ('delete', old.id, old.title, {BODY_SQL.format(t="old")}, old.search_extra);
+        END""",
+    f"""CREATE TRIGGER articles_fts_update
+        AFTER UPDATE OF title, summary, content, search_extra ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, body, extra)
+        VALUES ('delete', old.id, old.title, {BODY_SQL.format(t="old")}, old.search_extra);
+        INSERT INTO articles_fts (rowid, title, body, extra)
+        VALUES (new.id, new.title, {BODY_SQL.format(t="new")}, new.search_extra);
+        END""",
+]
+DROP = [
+    "DROP TRIGGER IF EXISTS articles_fts_insert",
+    "DROP TRIGGER IF EXISTS articles_fts_delete",
+    "DROP TRIGGER IF EXISTS articles_fts_update",
+    "DROP TABLE IF EXISTS articles_fts_vocab",
+    "DROP TABLE IF EXISTS articles_fts",
+    "DROP VIEW IF EXISTS articles_fts_source",
+]
+REBUILD = "INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')"
+# With rank 1, the index is also compared with the content it was built from.
+INTEGRITY_CHECK = "INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)"
+
+
+def is_index_table(name: str) -> bool:
+    """Whether a table or view belongs to the FTS index (not in tables.py's metadata)."""
+    return name.startswith(INDEX_TABLES)
+
+
+# --- Where the two tokenizers agree -------------------------------------------------
+
+# Blocks whose characters are probed: Latin (ASCII, Latin-1, Extended A and B), general
+# punctuation and currency signs. Anything else is treated as a possible disagreement.
+PROBED = [*range(0x0000, 0x0250), *range(0x2000, 0x2070), *range(0x20A0, 0x20C1)]
+
+
+@cache
+def _agreement() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a pattern finding a character the tokenizers may disagree on, a pattern of runs
+    between characters both read as separators), from the linked SQLite's own answers."""
+    probe = sqlite3.connect(":memory:")
+    probe.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZER}')")
+    probe.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+    chars = [chr(c) for c in PROBED if not 0xD800 <= c <= 0xDFFF and c != 0]
+    probe.executemany(
+        "INSERT INTO t (rowid, x) VALUES (?, ?)", [(i, f"q{c}q") for i, c in enumerate(chars)]
+    )
+    tokens: dict[int, list[str]] = {}
+    for doc, term in probe.execute("SELECT doc, term FROM v ORDER BY doc, offset"):
+        tokens.setdefault(doc, []).append(term)
+    probe.close()
+    agreed_word, agreed_sep = [], []
+    for i, c in enumerate(chars):
+        if WORD.fullmatch(c):
+            if tokens.get(i) == [f"q{fold(c)}q"]:
+                agreed_word.append(c)
+        elif tokens.get(i) == ["q", "q"]:
+            agreed_sep.append(c)
+    odd = re.compile("[^" + _char_class(agreed_word + agreed_sep) + "]")
+    runs = re.compile("[^" + _char_class(agreed_sep) + "]+")
+    return odd, runs
+
+
+def _char_class(chars: list[str]) -> str:
+    return "".join(re.escape(c) for c in chars)
+
+
+def extra_terms(*texts: str) -> str:
+    """The `extra` column of an article: empty when the tokenizers read every word of
+    its title, summary and content alike (always for ASCII); else the marker and the
+    matcher's folded form of each word they may read differently."""
+    if all(text.isascii() for text in texts):
+        return ""
+    odd, runs = _agreement()
+    words: dict[str, None] = {}
+    marked = False
+    for text in texts:
+        if text.isascii() or not odd.search(text):
+            continue
+        for run in runs.finditer(text):
+            if odd.search(run[0]):
+                marked = True
+                words.update((fold(w), None) for w in WORD.findall(run[0]))
+    return " ".join([MARKER, *words]) if marked else ""
+
+
+def is_agreed_word(word: str) -> bool:
+    """Whether FTS5 reads this (folded) word as the one token the matcher reads."""
+    return word.isascii() or not _agreement()[0].search(word)
+
+
+# --- Query text ------------------------------------------------------------------------
+
+_COLUMNS = {None: "", "title": "{title extra}: ", "body": "{body extra}: "}
+MARKED = f'extra: "{MARKER}"'
+
+
+def match_expression(node: Node) -> str:
+    """An FTS5 MATCH expression for a (loosened, see bot.match.sql) query: it finds every
+    article the query matches (a superset)."""
+    return _Renderer().render(node)
+
+
+def renders_exactly(node: Node) -> bool:
+    """Whether match_expression(node) finds exactly the articles the matcher matches,
+    among unmarked articles (it loosens NEAR of prefixes, of overlapping sides or of too
+    many alternatives)."""
+    renderer = _Renderer()
+    renderer.render(node)
+    return renderer.exact
+
+
+class _Renderer:
+    def __init__(self):
+        self.exact = True
+
+    def render(self, node: Node) -> str:
+        if isinstance(node, Term):
+            if not is_agreed_word(node.word):
+                return MARKED  # only a marked article can hold such a word
+            star = "*" if node.prefix else ""
+            return f"{_COLUMNS[node.field]}{_quote(node.word)}{star}"
+        if isinstance(node, Phrase):
+            if len(node.words) == 1:
+                return self.render(Term(node.words[0], field=node.field))
+            if not all(map(is_agreed_word, node.words)):
+                return MARKED
+            loose = self._all_words(node)
+            phrase = _quote(" ".join(node.words))
+            return f"({_COLUMNS[node.field]}{phrase} OR ({loose} AND {MARKED}))"
+        if isinstance(node, Near):
+            return self._near(node)
+        if isinstance(node, Or):
+            return "(" + " OR ".join(self.render(item) for item in node.items) + ")"
+        if isinstance(node, And):
+            positive = [self.render(i) for i in node.items if not isinstance(i, Not)]
+            negative = [self.render(i.item) for i in node.items if isinstance(i, Not)]
+            if not positive:
+                raise ValueError("an AND needs a positive item to render")
+            # A marked article is never excluded: its words may hide from the index.
+            text = " AND ".join(positive)
+            for item in negative:
+                text = f"({text}) NOT ({item} NOT {MARKED})"
+            return f"({text})"
+        raise ValueError(f"cannot render {node!r} for FTS5")
+
+    def _all_words(self, node: Phrase) -> str:
+        """Every word of a phrase, anywhere in its field: its loose form."""
+        return "(" + " AND ".join(self.render(Term(w, field=node.field)) for w in node.words) + ")"
+
+    def _near(self, node: Near) -> str:
+        """FTS5 NEAR groups, one per pair of the sides' phrases (NEAR takes phrases only).
+        FTS5 counts the words between two phrases, the matcher one more (adjacent words
+        are 1 apart): NEAR/n is FTS5's n-1, exact for sides with distinct words. Sides
+        that share a word (they could overlap) or have a prefix: FTS5's n (looser). Too
+        many pairs: both sides present. A marked article needs only both sides."""
+        loose = f"({self.render(node.left)} AND {self.render(node.right)})"
+        lefts, rights = _phrases(node.left), _phrases(node.right)
+        if lefts is None or rights is None or len(lefts) * len(rights) > MAX_NEAR_PAIRS:
+            self.exact = False
+            return loose
+        groups = []
+        for left in lefts:
+            for right in rights:
+                field = _common_field(left.field, right.field)
+                if field is False:
+                    self.exact = False
+                    return loose
+                distance = node.distance - 1
+                if left.prefix or right.prefix or set(left.words) & set(right.words):
+                    distance = node.distance
+                    self.exact = False
+                pair = f"{_near_phrase(left)} {_near_phrase(right)}"
+                groups.append(f"{_COLUMNS[field]}NEAR({pair}, {distance})")
+        return f"({' OR '.join(groups)} OR ({loose} AND {MARKED}))"
+
+
+def _near_phrase(words: _Words) -> str:
+    return _quote(" ".join(words.words)) + ("*" if words.prefix else "")
+
+
+class _Words:
+    """A phrase (or word, or prefix) as one NEAR operand."""
+
+    def __init__(self, words: tuple[str, ...], field: str | None, prefix: bool = False):
+        self.words, self.field, self.prefix = words, field, prefix
+
+
+def _phrases(node: Node) -> list[_Words] | None:
+    if isinstance(node, Term):
+        return (
+            [_Words((node.word,), node.field, node.prefix)] if is_agreed_word(node.word) else None
+        )
+    if isinstance(node, Phrase):
+        return [_Words(node.words, node.field)] if all(map(is_agreed_word, node.words)) else None
+    if isinstance(node, Or):
+        found = [_phrases(item) for item in node.items]
+        return None if any(f is None for f in found) else [p for f in found for p in f]
+    return None
+
+
+def _common_field(a: str | None, b: str | None):
+    if a is None or b is None or a == b:
+        return a or b
+    return False  # title vs body: the matcher needs both in one field
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'

@@ -1,0 +1,42 @@
+"""search: the FTS5 index of articles (external content, kept in sync by triggers)
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    from bot.store.fts import CREATE, REBUILD, extra_terms
+
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("search_extra", sa.Text(), server_default="", nullable=False))
+        batch_op.create_index(
+            "ix_articles_search", ["id", "published_at", "feed_id", "language"], unique=False
+        )
+    conn = op.get_bind()
+    rows = conn.exec_driver_sql("SELECT id, title, summary, content FROM articles").all()
+    extras = [(extra, row[0]) for row in rows if (extra := extra_terms(*row[1:]))]
+    if extras:
+        conn.exec_driver_sql("UPDATE articles SET search_extra = ? WHERE id = ?", extras)
+    for statement in CREATE:
+        conn.exec_driver_sql(statement)
+    conn.exec_driver_sql(REBUILD)
+
+
+def downgrade() -> None:
+    from bot.store.fts import DROP
+
+    conn = op.get_bind()
+    for statement in DROP:
+        conn.exec_driver_sql(statement)
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index("ix_articles_search")
+        batch_op.drop_column("search_extra")

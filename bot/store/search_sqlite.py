@@ -1,0 +1,325 @@
+"""Search over the archive on SQLite FTS5: every statement of the search lives here.
+
+`SqliteSearch` is the one interface search (bot/search.py) talks to: ranked candidate
+ids for a plan, their count, the articles to confirm and show, and the index's upkeep
+(rebuild, check). A PostgreSQL implementation (tsvector, GIN, unaccent) would be a
+second class with the same methods.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from bot.errors import StoreError
+from bot.match.sql import Plan
+from bot.store import fts
+
+HALF_LIFE_DAYS = 14.0  # recency: a story this old gets half the boost of today's
+MAX_SECONDS = 10.0  # a statement running longer is stopped ("instead of hanging")
+REINDEX_HINT = "run `python -m bot reindex` to rebuild it"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What besides the query narrows a search (all optional)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    languages: tuple[str, ...] = ()  # any of these (lower case); empty: any language
+    excluded_languages: tuple[str, ...] = ()
+    feed_ids: tuple[int, ...] | None = None  # None: any feed; (): none at all
+    excluded_feed_ids: tuple[int, ...] = ()
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What search shows of an article, and what the matcher needs to confirm it."""
+
+    id: int
+    title: str
+    summary: str
+    content: str
+    url: str | None
+    language: str | None
+    outlet: str | None
+    feed: str
+    published: datetime
+    topics: tuple[str, ...] = ()
+    copies: tuple[tuple[str, str | None], ...] = ()  # (feed, url) of entries of other feeds
+
+
+class SqliteSearch:
+    """Candidates from the FTS5 index, ranked and filtered in SQL."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._conn: Connection | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[SqliteSearch]:
+        """One connection (one read snapshot) for every statement of one search; they
+        stop after MAX_SECONDS in all."""
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            deadline = time.monotonic() + MAX_SECONDS
+            raw.set_progress_handler(lambda: time.monotonic() > deadline, 100_000)
+            self._conn = conn
+            try:
+                with conn.begin():  # a read transaction: counts and pages agree
+                    yield self
+            except DBAPIError as exc:
+                raise _index_error(exc) from exc
+            finally:
+                self._conn = None
+                raw.set_progress_handler(None, 0)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """The session's connection, or one of its own; index failures become a
+        StoreError that says how to repair."""
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self.session():
+            yield self._conn
+
+    def ranked(
+        self,
+        plan: Plan,
+        filters: Filters,
+        *,
+        sort: str = "relevance",
+        offset: int = 0,
+        limit: int = 20,
+        now: datetime | None = None,
+    ) -> list[tuple[int, float]]:
+        """(article id, score) of the candidates, best first: relevance (BM25, title
+        weighted) times a recency boost, or newest first; ties by id, so pages are stable."""
+        where, params = _where(filters)
+        order = "score DESC, f.rowid DESC" if sort == "relevance" else (
+            "a.published_at DESC, f.rowid DESC")  # fmt: skip
+        statement = (
+            f"SELECT f.rowid, {_SCORE} AS score FROM articles_fts f "
+            f"JOIN articles a INDEXED BY ix_articles_search ON a.id = f.rowid "
+            f"WHERE articles_fts MATCH :match{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
+        params |= {
+            "match": fts.match_expression(plan.text),
+            "now": _julian(now or datetime.now(UTC)),
+            "limit": limit,
+            "offset": offset,
+        }
+        with self._reading() as conn:
+            return [(row[0], row[1]) for row in conn.exec_driver_sql(statement, params)]
+
+    def exact(self, plan: Plan) -> bool:
+        """Whether the index finds exactly the plan's matches (unmarked articles)."""
+        return plan.exact and fts.renders_exactly(plan.text)
+
+    def count(self, plan: Plan, filters: Filters, *, marked_only: bool = False) -> int:
+        """How many articles the index finds (marked_only: of those the two tokenizers
+        may read differently, which the matcher must confirm one by one)."""
+        where, params = _where(filters)
+        match = fts.match_expression(plan.text)
+        if marked_only:
+            match = f"({match}) AND {fts.MARKED}"
+        params["match"] = match
+        if where:
+            statement = (
+                "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY "
+                f"ix_articles_search ON a.id = f.rowid WHERE articles_fts MATCH :match{where}"
+            )
+        else:
+            statement = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
+        with self._reading() as conn:
+            return conn.exec_driver_sql(statement, params).scalar() or 0
+
+    def marked_ids(self, plan: Plan, filters: Filters, limit: int) -> list[int]:
+        """Ids of marked candidates (see count), at most `limit`."""
+        where, params = _where(filters)
+        params |= {"match": f"({fts.match_expression(plan.text)}) AND {fts.MARKED}", "n": limit}
+        statement = (
+            "SELECT f.rowid FROM articles_fts f JOIN articles a INDEXED BY ix_articles_search "
+            f"ON a.id = f.rowid WHERE articles_fts MATCH :match{where} LIMIT :n"
+        )
+        with self._reading() as conn:
+            return [row[0] for row in conn.exec_driver_sql(statement, params)]
+
+    def probe(self, plan: Plan, cap: int) -> int:
+        """How many articles the index finds for the plan, counting up to `cap` only
+        (filters aside: no article row is read, so it is the cheapest count there is)."""
+        statement = (
+            "SELECT count(*) FROM (SELECT 1 FROM articles_fts "
+            "WHERE articles_fts MATCH :match LIMIT :cap)"
+        )
+        with self._reading() as conn:
+            params = {"match": fts.match_expression(plan.text), "cap": cap}
+            return conn.exec_driver_sql(statement, params).scalar() or 0
+
+    def size(self) -> int:
+        """Articles in the index (from its own statistics: no table scan)."""
+        with self._reading() as conn:
+            row = conn.exec_driver_sql("SELECT block FROM articles_fts_data WHERE id = 1").scalar()
+        return _varint(row) if row else 0
+
+    def articles(self, ids: Sequence[int]) -> dict[int, StoredArticle]:
+        """The articles with these ids, with their topics and copies in other feeds."""
+        if not ids:
+            return {}
+        values = json.dumps(list(ids))
+        with self._reading() as conn:
+            rows = conn.exec_driver_sql(_ARTICLES, (values,)).all()
+            topics: dict[int, list[str]] = {}
+            for article_id, topic in conn.exec_driver_sql(_TOPICS, (values,)):
+                topics.setdefault(article_id, []).append(topic)
+            copies: dict[int, list[tuple[str, str | None]]] = {}
+            for article_id, feed, url in conn.exec_driver_sql(_COPIES, (values,)):
+                copies.setdefault(article_id, []).append((feed, url))
+        return {
+            row[0]: StoredArticle(
+                *row[:8], _datetime(row[8]), tuple(topics.get(row[0], ())),
+                tuple(copies.get(row[0], ())),
+            )
+            for row in rows
+        }  # fmt: skip
+
+    def rebuild(self) -> int:
+        """Drop and recreate the index from the articles (missing, corrupt or stale), with
+        every article's `extra` words worked out again (SQLite's tokenizer may have
+        changed with its version); the number of articles indexed."""
+        with self.engine.begin() as conn:
+            for statement in fts.DROP:
+                conn.exec_driver_sql(statement)
+            _drop_leftovers(conn)
+            _refresh_extra(conn)
+            for statement in fts.CREATE:
+                conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(fts.REBUILD)
+            return conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
+
+    def check(self) -> str | None:
+        """None when the index is present and agrees with the articles; else what is wrong."""
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(fts.INTEGRITY_CHECK)
+        except DBAPIError as exc:
+            return str(_index_error(exc))
+        return None
+
+
+def _refresh_extra(conn: Connection, batch: int = 5000) -> None:
+    """Recompute `search_extra` of every article (the triggers are gone meanwhile)."""
+    last = 0
+    while True:
+        rows = conn.exec_driver_sql(
+            "SELECT id, title, summary, content, search_extra FROM articles WHERE id > ?"
+            " ORDER BY id LIMIT ?",
+            (last, batch),
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        changed = [
+            (extra, row[0]) for row in rows if (extra := fts.extra_terms(*row[1:4])) != row[4]
+        ]
+        if changed:
+            conn.exec_driver_sql("UPDATE articles SET search_extra = ? WHERE id = ?", changed)
+
+
+def _drop_leftovers(conn: Connection) -> None:
+    """Shadow tables a damaged index may leave behind (DROP TABLE of a broken FTS5 table
+    can fail half-way)."""
+    names = conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'articles_fts%'"
+    ).scalars()
+    for name in list(names):
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+
+def _index_error(exc: DBAPIError) -> StoreError:
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    if "interrupted" in message:
+        return StoreError(
+            f"search: the query took longer than {MAX_SECONDS:.0f} s and was stopped; "
+            "add a more specific word, a phrase or a filter (--since, --feed, --lang)"
+        )
+    if "no such" in message and ("table" in message or "column" in message):
+        return StoreError(f"search: the full-text index is missing; {REINDEX_HINT}")
+    if isinstance(exc.orig, sqlite3.DatabaseError) and "fts5: syntax error" not in message:
+        return StoreError(f"search: the full-text index is damaged ({message}); {REINDEX_HINT}")
+    return StoreError(f"search: {message}")
+
+
+_SCORE = (
+    f"-bm25(articles_fts, {fts.TITLE_WEIGHT}, 1.0, 1.0) * (1.0 + 1.0 / (1.0 + "
+    f"max(0.0, :now - julianday(a.published_at)) / {HALF_LIFE_DAYS}))"
+)
+_IDS = "IN (SELECT value FROM json_each(?))"
+_ARTICLES = f"""SELECT a.id, a.title, a.summary, a.content, a.url, a.language, a.outlet,
+    f.name, a.published_at FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id {_IDS}"""
+_TOPICS = f"SELECT article_id, topic FROM matches WHERE article_id {_IDS} ORDER BY topic"
+_COPIES = f"""SELECT s.article_id, f.name, s.url FROM sightings s JOIN feeds f ON f.id = s.feed_id
+    WHERE s.article_id {_IDS} ORDER BY f.name"""
+
+
+def _where(filters: Filters) -> tuple[str, dict]:
+    """SQL conditions on the joined article (alias a) and their parameters."""
+    parts, params = [], {}
+    if filters.since is not None:
+        parts.append("a.published_at >= :since")
+        params["since"] = _sqlite_time(filters.since)
+    if filters.until is not None:
+        parts.append("a.published_at < :until")
+        params["until"] = _sqlite_time(filters.until)
+    if filters.languages:
+        parts.append(f"a.language IN ({_list(filters.languages, 'lang', params)})")
+    if filters.excluded_languages:
+        codes = _list(filters.excluded_languages, "nolang", params)
+        parts.append(f"(a.language IS NULL OR a.language NOT IN ({codes}))")
+    if filters.feed_ids is not None:
+        parts.append(f"a.feed_id IN ({_list(filters.feed_ids, 'feed', params)})")
+    if filters.excluded_feed_ids:
+        parts.append(f"a.feed_id NOT IN ({_list(filters.excluded_feed_ids, 'nofeed', params)})")
+    if filters.topic is not None:
+        # The unary + keeps SQLite from handing the id list to FTS5 (a MATCH per id).
+        parts.append("+a.id IN (SELECT article_id FROM matches WHERE topic = :topic)")
+        params["topic"] = filters.topic
+    return "".join(f" AND {p}" for p in parts), params
+
+
+def _list(values: Sequence, name: str, params: dict) -> str:
+    keys = [f"{name}{i}" for i in range(len(values))]
+    params.update(zip(keys, values, strict=True))
+    return ", ".join(f":{k}" for k in keys) or "NULL"
+
+
+def _sqlite_time(when: datetime) -> str:
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _julian(when: datetime) -> float:
+    return when.timestamp() / 86400.0 + 2440587.5
+
+
+def _datetime(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _varint(blob: bytes) -> int:
+    """The first value of FTS5's averages record: the number of rows (a varint)."""
+    value = 0
+    for byte in blob[:9]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            break
+    return value

@@ -1,0 +1,127 @@
+"""The chat interface's pure parts and edges without Telegram: splitting, spikes, trend
+captions, the rate limit, the connected-address check, and what `check` shows."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+import httpx
+import pytest
+
+from bot.chat.access import RateLimit
+from bot.chat.render import split_message
+from bot.chat.trend import busiest, caption, parse_days
+from bot.digest.render import visible_length
+from bot.digest.spikes import daily_counts, spike
+from bot.errors import FetchError
+from bot.feeds.fetch import Fetcher, FetchLimits
+from bot.feeds.safety import connected_reason
+from bot.store import TopicChoice, Watch
+from tests.test_cli import bot
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    return tmp_path
+
+
+def test_long_answers_are_split_at_4096_between_blocks():
+    blocks = [f"<b>{n}.</b> " + "word &amp; " * 40 for n in range(60)]
+    parts = split_message(blocks)
+    assert len(parts) > 1 and all(visible_length(p) <= 4096 for p in parts)
+    assert sum(p.count("<b>") for p in parts) == 60  # nothing lost, no block cut
+    huge = split_message(["<b>x</b>" + "y" * 5000])
+    assert len(huge) == 1 and visible_length(huge[0]) <= 4096 and "<b>" not in huge[0]
+
+
+@pytest.mark.parametrize(
+    "counts, expected",
+    [
+        ([1] * 14 + [5], True),  # 5 against a median of 1
+        ([2] * 14 + [5], False),  # not three times the normal
+        ([0] * 14 + [4], False),  # a quiet topic: 4 articles are not a spike
+        ([0] * 13 + [30] + [5], True),  # one busy day does not raise the median
+        ([3] * 14 + [9], True),
+    ],
+    ids=["5-vs-1", "5-vs-2", "4-vs-0", "busy-day-ignored", "9-vs-3"],
+)
+def test_spike_rule(counts, expected):
+    assert (spike(counts, date(2026, 5, 1)) is not None) is expected
+
+
+def test_daily_counts_use_local_days():
+    times = [datetime(2026, 5, 1, 6, 30, tzinfo=UTC), datetime(2026, 5, 1, 8, tzinfo=UTC)]
+    # 06:30 UTC is still April 30 in Los Angeles.
+    assert daily_counts(times, "America/Los_Angeles", date(2026, 5, 1), 3) == [0, 1, 1]
+
+
+def test_trend_caption_and_period():
+    counts = [0, 4, 1, 7, 0, 2, 3]
+    text = caption("MPP & courts", counts, date(2026, 5, 7))
+    assert "MPP &amp; courts" in text and "17 articles in 7 days" in text
+    assert "Busiest: May 4 (7), May 2 (4), May 7 (3)" in text
+    assert busiest([0, 0]) == [] and parse_days("14d") == 14 and parse_days(None) == 30
+    with pytest.raises(ValueError):
+        parse_days("forever")
+
+
+def test_rate_limit_window():
+    now = [0.0]
+    limit = RateLimit(2, clock=lambda: now[0])
+    assert [limit.allow(1) for _ in range(4)] == ["ok", "ok", "refuse", "silent"]
+    assert limit.allow(2) == "ok"
+    now[0] = 61
+    assert limit.allow(1) == "ok"
+
+
+def test_the_connected_address_is_checked_not_only_the_name(httpserver):
+    """DNS rebinding: a name that resolved to a public address at the check may connect to
+    an internal one; the address the connection reached is what is refused."""
+    assert "loopback" in connected_reason(("127.0.0.1", 80), "public.example", frozenset())
+    assert connected_reason(("93.184.216.34", 80), "public.example", frozenset()) is None
+    assert connected_reason(None, "public.example", frozenset()) is not None
+    httpserver.expect_request("/f").respond_with_data("<rss/>")
+
+    async def go():
+        async with Fetcher(FetchLimits()) as fetcher:
+            response, _, _ = await fetcher._follow(httpserver.url_for("/f"), {})
+            with pytest.raises(FetchError, match="connected to a non-public address"):
+                await fetcher._check_connected(response, httpx.URL("http://public.example/f"))
+
+    asyncio.run(go())
+
+
+def test_polls_of_chat_feeds_refuse_private_hosts(httpserver, tmp_path):
+    from bot.model import FeedSpec
+    from bot.store import Store
+    from tests.conftest import poll, rss
+
+    httpserver.expect_request("/feed").respond_with_data(rss([]), content_type="text/xml")
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        spec = FeedSpec("Sneaky", httpserver.url_for("/feed").replace("localhost", "127.0.0.1"))
+        store.add_feed(FeedSpec(spec.name, spec.url, origin="chat"), datetime.now(UTC))
+        poll(store)
+        feed = store.feed_states()[0]
+        assert "refused: 127.0.0.1 resolves to a non-public address" in feed.last_error
+    finally:
+        store.close()
+
+
+def test_check_shows_what_chats_changed(workdir):
+    from bot.store import Store
+
+    config = "topics: {mpp: {title: MPP, query: mpp}}\nchats: [{id: -1001, name: T}]\n"
+    first = bot(workdir, "check", config=config)
+    assert first.returncode == 0 and "database:" not in first.stdout
+    bot(workdir, "stats", config=config)  # creates the database
+    store = Store.open(f"sqlite:///{workdir / 'bot.db'}")
+    now = datetime.now(UTC)
+    store.set_chat_access("-2002", "approved", name="Legal aid", by=7, now=now)
+    store.set_topic_choice("-1001", "mpp", TopicChoice(True, True), 7, now)
+    store.add_watch(Watch("-1001", "tps", '"temporary protected status"', False), 7, now)
+    store.close()
+    shown = bot(workdir, "check", config=config).stdout
+    assert "1 chats approved from Telegram, 1 topic choices, 1 watches" in shown
+    assert "chat -1001: topic mpp: digest+alerts" in shown and "watch tps" in shown
