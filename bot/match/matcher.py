@@ -1,112 +1,215 @@
 """Compiled topics, matched against articles: which topics, how strongly, and where.
 
-An article is tokenized once into a Document (folded words with positions, per field);
-every topic is then evaluated on it. A topic whose words are all absent from the
-article is rejected by one set test before its query is looked at, so most of the 50
-topics of a busy team cost almost nothing per article. Matching time is linear in the
-article's length: term look-ups are dictionary hits, phrases and NEAR walk the sorted
-positions of their words, and no regular expression is ever built from a query.
+An article is tokenized once into a Document: each field's words folded (lower case, no
+accents) by one `bytes.translate` when the text is Latin-1, and the article's
+vocabulary as a set. The Matcher then visits only the topics the article could match:
+an inverted index maps a word (or a prefix) to the topics that need it, so one set
+intersection with the vocabulary and one scan for all the prefixes pick the few topics
+worth evaluating, however many topics there are. Word positions and character offsets
+are found on demand, for the words of those topics only. Matching time is linear in the
+article's length: term look-ups are set and dictionary hits, phrases and NEAR walk the
+sorted positions of their words, and the only regular expressions are alternations of
+escaped literal prefixes (which cannot backtrack beyond the longest prefix).
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
 from bot.match.query import parse_query
-from bot.match.text import WORD, fold
+from bot.match.text import WORD, exact_words, fold, fold_text
 
 TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
+Need = tuple[frozenset[str], frozenset[str]]  # words all present, prefixes all present
 
 
 class Field:
-    """One field of an article (title or body) as words with positions."""
+    """One field of an article (title or body): its folded words, and on demand their
+    positions, the words as written and character offsets."""
+
+    __slots__ = (
+        "_exact",
+        "_positions",
+        "_scan",
+        "_sorted",
+        "_spans",
+        "_vocab",
+        "_words",
+        "folded",
+        "padded",
+        "text",
+    )  # fmt: skip
 
     def __init__(self, text: str):
         self.text = text
-        self.words = WORD.findall(text)
-        if text.isascii():
-            self.folded = WORD.findall(text.lower())  # ASCII lower keeps the words aligned
-        else:
-            self.folded = [fold(w) for w in self.words]
-        index: dict[str, list[int]] = {}
-        for position, word in enumerate(self.folded):
-            index.setdefault(word, []).append(position)
-        self.index = index
+        folded = fold_text(text)
+        if folded is None:  # beyond Latin-1: word by word
+            self.folded = [fold(w) for w in WORD.findall(text)]
+            self.padded = None
+        else:  # the folded text, one space around: " word " finds a whole word
+            self.folded = folded.split()
+            self.padded = f" {folded} "
+        self._vocab = self._positions = self._words = self._exact = None
+        self._sorted = self._spans = self._scan = None
 
-    @cached_property
-    def exact_index(self) -> dict[str, list[int]]:
-        index: dict[str, list[int]] = {}
-        for position, word in enumerate(self.words):
-            index.setdefault(word, []).append(position)
-        return index
+    @property
+    def vocab(self) -> set[str]:
+        if self._vocab is None:
+            self._vocab = set(self.folded)
+        return self._vocab
 
-    @cached_property
-    def spans(self) -> list[tuple[int, int]]:
-        """Character offsets of each word, for snippets."""
-        return [m.span() for m in WORD.finditer(self.text)]
+    @property
+    def words(self) -> list[str]:
+        """The words as written (for the exact form)."""
+        if self._words is None:
+            self._words = exact_words(self.text)
+        return self._words
 
-    @cached_property
-    def sorted_words(self) -> list[str]:
-        return sorted(self.index)
+    @property
+    def scan(self) -> str:
+        """The folded words between spaces, for prefix scans."""
+        if self.padded is not None:
+            return self.padded
+        if self._scan is None:
+            self._scan = f" {' '.join(self.folded)} "
+        return self._scan
 
-    @cached_property
-    def sorted_exact(self) -> list[str]:
-        return sorted(self.exact_index)
+    def pos(self, word: str) -> list[int]:
+        """The positions of a folded word."""
+        if self._positions is None:
+            self._positions = {}
+        found = self._positions.get(word)
+        if found is None:
+            found = self._positions[word] = _find_all(self.folded, word)
+        return found
+
+    def exact_pos(self, word: str) -> list[int]:
+        """The positions of a word as written."""
+        if self._exact is None:
+            self._exact = {}
+        found = self._exact.get(word)
+        if found is None:
+            found = self._exact[word] = _find_all(self.words, word)
+        return found
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether a folded word starts with the (folded) prefix."""
+        if self.padded is not None:
+            return f" {prefix}" in self.padded
+        return bool(self._prefixed(prefix, exact=False))
 
     def prefixed(self, term: Term) -> list[str]:
-        """The distinct words starting with the term's prefix (a bisect, not a scan)."""
-        words = self.sorted_exact if term.exact else self.sorted_words
-        start = bisect_left(words, term.word)
+        """The distinct words starting with the term's prefix, sorted."""
+        if self.padded is not None and not term.exact:
+            return sorted(set(_prefix_regex(term.word).findall(self.padded)))
+        return self._prefixed(term.word, term.exact)
+
+    def _prefixed(self, prefix: str, exact: bool) -> list[str]:
+        if self._sorted is None:
+            self._sorted = {}
+        words = self._sorted.get(exact)
+        if words is None:
+            words = self._sorted[exact] = sorted(set(self.words if exact else self.folded))
+        start = bisect_left(words, prefix)
         found = []
         for word in words[start:]:
-            if not word.startswith(term.word):
+            if not word.startswith(prefix):
                 break
             found.append(word)
         return found
 
     def has(self, term: Term) -> bool:
-        """Whether the term occurs at all: the cheap test of the first pass."""
+        """Whether the term occurs at all."""
         if term.prefix:
+            if not term.exact:
+                return self.has_prefix(term.word)
             return bool(self.prefixed(term))
-        return term.word in (self.exact_index if term.exact else self.index)
+        if term.exact:
+            return bool(self.exact_pos(term.word))
+        return term.word in self.vocab
 
     def positions(self, term: Term) -> list[int]:
-        index = self.exact_index if term.exact else self.index
+        find = self.exact_pos if term.exact else self.pos
         if term.prefix:
-            return sorted(p for word in self.prefixed(term) for p in index[word])
-        return index.get(term.word, [])
+            return sorted(p for word in self.prefixed(term) for p in find(word))
+        return find(term.word)
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Character offsets in the text of words first to last."""
+        if self.padded is None:
+            if self._spans is None:
+                self._spans = [m.span() for m in WORD.finditer(self.text)]
+            return self._spans[first][0], self._spans[last][1]
+        return self._start(first), self._start(last) + len(self.folded[last])
+
+    def _start(self, position: int) -> int:
+        """Where a word starts: its rank among the word's occurrences, found as the
+        same occurrence of " word " in the folded text (character for character)."""
+        word = self.folded[position]
+        needle = f" {word} "
+        find = self.padded.find
+        at = find(needle)
+        for _ in range(bisect_left(self.pos(word), position)):
+            at = find(needle, at + len(word) + 1)
+        return at  # the space before it, one character in: the word's offset in text
 
 
-@dataclass
+def _find_all(words: list[str], word: str) -> list[int]:
+    """Positions of a word in a list, by C-level scans (`count`, `index`)."""
+    count = words.count(word)
+    if not count:
+        return []
+    index = words.index
+    at = index(word)
+    found = [at]
+    for _ in range(count - 1):
+        at = index(word, at + 1)
+        found.append(at)
+    return found
+
+
+_PREFIX_REGEXES: dict[str, re.Pattern[str]] = {}
+
+
+def _prefix_regex(prefix: str) -> re.Pattern[str]:
+    """The words starting with a prefix in a folded text: " prefix…"."""
+    rx = _PREFIX_REGEXES.get(prefix)
+    if rx is None:
+        rx = _PREFIX_REGEXES[prefix] = re.compile(f" ({re.escape(prefix)}[^ ]*)")
+    return rx
+
+
 class Document:
     """An article, tokenized once for every topic."""
 
-    title: Field
-    body: Field
-    language: str | None = None
-    feed: str | None = None
-    vocabulary: frozenset[str] = field(init=False)
+    __slots__ = ("body", "feed", "language", "title", "vocabulary")
 
-    def __post_init__(self):
-        self.vocabulary = frozenset(self.title.index) | frozenset(self.body.index)
+    def __init__(
+        self, title: Field, body: Field, language: str | None = None, feed: str | None = None
+    ):
+        self.title = title
+        self.body = body
+        self.language = language
+        self.feed = feed
+        vocabulary = set(title.folded)
+        vocabulary.update(body.folded)
+        self.vocabulary = vocabulary
 
-    @cached_property
-    def stems(self) -> frozenset[str]:
-        """The first 3 letters of each word: the quick reject of prefix terms."""
-        return frozenset(w[:3] for w in self.vocabulary)
+    def fields(self, name: str | None) -> tuple[tuple[str, Field], ...]:
+        if name is None:
+            return (("title", self.title), ("body", self.body))
+        return (("title", self.title),) if name == "title" else (("body", self.body),)
 
-    def fields(self, name: str | None) -> Iterable[tuple[str, Field]]:
-        if name != "body":
-            yield "title", self.title
-        if name != "title":
-            yield "body", self.body
+    def has_prefix(self, prefix: str) -> bool:
+        return self.title.has_prefix(prefix) or self.body.has_prefix(prefix)
 
 
 def build_document(
@@ -143,26 +246,25 @@ class Topic:
 
 
 class CompiledQuery:
-    """A parsed query plus the words any match needs one of (the quick reject)."""
+    """A parsed query, what any match of it needs (the quick reject) and a yes/no test."""
 
     def __init__(self, text: str):
         self.text = text
         self.node = parse_query(text)
-        words, stems = set(), set()
-        _collect_words(self.node, words, stems)
-        self.words = frozenset(words)
-        self.stems = frozenset(stems)
-        # Sets of words one of which must be wholly present (a phrase needs all its words,
-        # "in" alone does not let "remain in mexico" through); None: no such rule.
+        # Alternatives, one of which a match needs wholly: words all present and prefixes
+        # all beginning some word (a phrase needs all its words: "in" alone does not let
+        # "remain in mexico" through); None: no such rule (NOT, filters).
         self.needs = _needs(self.node)
         self.test = _tester(self.node)
 
     def could_match(self, doc: Document) -> bool:
-        if self.needs is not None:
-            return any(need <= doc.vocabulary for need in self.needs)
-        if not self.words.isdisjoint(doc.vocabulary):
+        if self.needs is None:
             return True
-        return bool(self.stems) and not self.stems.isdisjoint(doc.stems)
+        vocabulary = doc.vocabulary
+        return any(
+            words <= vocabulary and all(doc.has_prefix(p) for p in prefixes)
+            for words, prefixes in self.needs
+        )
 
     def evaluate(self, doc: Document) -> list[Hit] | None:
         """The hits when the query matches the document; None when it does not.
@@ -187,19 +289,115 @@ class Matcher:
             )
             for topic in topics
         ]
+        self._index = _Index([query.needs for _, query, _ in self.topics])
 
     def match(self, doc: Document) -> list[Match]:
         found = []
-        for topic, query, exclude in self.topics:
+        topics = self.topics
+        for number in self._index.candidates(doc):
+            topic, query, exclude = topics[number]
             if topic.languages and doc.language not in topic.languages:
                 continue
-            hits = query.evaluate(doc)
-            if hits is None:
+            if not query.test(doc):  # exact: the hits exist exactly when it passes
                 continue
-            if exclude is not None and exclude.evaluate(doc) is not None:
+            if exclude is not None and exclude.could_match(doc) and exclude.test(doc):
                 continue
-            found.append(describe(topic.id, hits, doc))
+            found.append(describe(topic.id, _eval(query.node, doc), doc))
         return found
+
+
+class _Index:
+    """Which topics an article could match, from what each topic needs.
+
+    Each alternative of a topic's needs is filed under one of its words, the one fewest
+    alternatives share ("remain in mexico" under "remain", not "in"), or, when it has
+    only prefixes, under one of them. An article then looks up only the words it has in
+    common with the index (one set intersection) and the prefixes its words begin with
+    (one scan of each field for all prefixes); topics that need nothing are always
+    candidates.
+    """
+
+    def __init__(self, needs: list[list[Need] | None]):
+        self.always = [number for number, need in enumerate(needs) if need is None]
+        alternatives = [
+            (number, words, prefixes)
+            for number, need in enumerate(needs)
+            for words, prefixes in need or ()
+        ]
+        shared = Counter(key for _, words, prefixes in alternatives for key in words | prefixes)
+
+        def rarest(keys: frozenset[str]) -> str:
+            return min(keys, key=lambda k: (shared[k], -len(k), k))
+
+        self.by_word: dict[str, list[tuple[int, frozenset[str], frozenset[str]]]] = {}
+        self.by_prefix: dict[str, list[tuple[int, frozenset[str], frozenset[str]]]] = {}
+        for number, words, prefixes in alternatives:
+            if words:
+                self.by_word.setdefault(rarest(words), []).append((number, words, prefixes))
+            else:
+                self.by_prefix.setdefault(rarest(prefixes), []).append((number, words, prefixes))
+        self.words = frozenset(self.by_word)
+        every_prefix = {p for _, _, prefixes in alternatives for p in prefixes}
+        # The scan finds, at each word's start, the longest prefix it begins with; the
+        # shorter ones it implies are looked up.
+        self.implied = {p: frozenset(q for q in every_prefix if p.startswith(q))
+                        for p in every_prefix}  # fmt: skip
+        self.prefix_scan = re.compile(f" ({_literal_trie(every_prefix)})") if every_prefix else None
+
+    def prefixes(self, doc: Document) -> set[str]:
+        """The indexed prefixes some word of the document begins with."""
+        found: set[str] = set()
+        if self.prefix_scan is not None:
+            implied = self.implied
+            for f in (doc.title, doc.body):
+                for longest in set(self.prefix_scan.findall(f.scan)):
+                    found |= implied[longest]
+        return found
+
+    def candidates(self, doc: Document) -> list[int]:
+        """The topics (by number, in order) whose needs the document meets."""
+        vocabulary = doc.vocabulary
+        found = set(self.always)
+        present = None
+        for word in self.words.intersection(vocabulary):
+            for number, words, prefixes in self.by_word[word]:
+                if number in found or not words <= vocabulary:
+                    continue
+                if prefixes:
+                    if present is None:
+                        present = self.prefixes(doc)
+                    if not prefixes <= present:
+                        continue
+                found.add(number)
+        if self.by_prefix:
+            if present is None:
+                present = self.prefixes(doc)
+            for prefix in present.intersection(self.by_prefix):
+                for number, _, prefixes in self.by_prefix[prefix]:
+                    if number not in found and prefixes <= present:
+                        found.add(number)
+        return sorted(found)
+
+
+def _literal_trie(words: Iterable[str]) -> str:
+    """An alternation of literal words as a trie of escaped characters, longer words
+    first where one continues another: linear, and it tries each character once."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())
+                    if char]  # fmt: skip
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie)
 
 
 def describe(topic_id: str, hits: list[Hit], doc: Document) -> Match:
@@ -228,12 +426,16 @@ def make_snippet(hits: list[Hit], doc: Document) -> tuple[str, tuple[tuple[int, 
         {(s, e) for f, s, e in hits if f == "title"}))  # fmt: skip
     if not source.text:
         return "", ()
-    spans = source.spans
     if not chosen:
         return _cut(source.text, 0), ()
-    char_hits = [(spans[s][0], spans[e][1]) for s, e in chosen]
+    span = source.span
+    char_hits = [span(s, e) for s, e in chosen]
+    # The hit with the most hits starting within SNIPPET_CHARS from its start (the first
+    # such): the starts ascend with the word positions, so two bisects count them.
+    starts = [a for a, _ in char_hits]
     anchor = max(
-        char_hits, key=lambda h: sum(1 for o in char_hits if 0 <= o[0] - h[0] < SNIPPET_CHARS)
+        char_hits,
+        key=lambda h: bisect_left(starts, h[0] + SNIPPET_CHARS) - bisect_left(starts, h[0]),
     )
     start = max(0, anchor[0] - SNIPPET_CHARS // 4)
     if start:
@@ -262,29 +464,15 @@ def _cut(text: str, start: int) -> str:
     return ("…" if start else "") + piece
 
 
-def _collect_words(node: Node, words: set[str], stems: set[str]) -> None:
-    """The words of the query's positive parts (NOT and filters never make a match)."""
+def _needs(node: Node) -> list[Need] | None:
+    """Alternatives a match needs one of wholly (words all present, prefixes each
+    beginning a word); None when the node cannot be reduced to them (NOT, filters). An
+    exact form needs its folded form."""
     if isinstance(node, Term):
-        (stems if node.prefix else words).add(
-            fold(node.word)[:3] if node.prefix else fold(node.word)
-        )
-    elif isinstance(node, Phrase):
-        words.update(fold(w) for w in node.words)
-    elif isinstance(node, Near):
-        _collect_words(node.left, words, stems)
-        _collect_words(node.right, words, stems)
-    elif isinstance(node, And | Or):
-        for item in node.items:
-            _collect_words(item, words, stems)
-
-
-def _needs(node: Node) -> list[frozenset[str]] | None:
-    """Alternatives of words a match needs all of, one alternative at least; None when
-    the node cannot be reduced to words (prefixes, NOT, filters)."""
-    if isinstance(node, Term):
-        return None if node.prefix else [frozenset([fold(node.word)])]
+        word = frozenset([fold(node.word)])
+        return [(frozenset(), word)] if node.prefix else [(word, frozenset())]
     if isinstance(node, Phrase):
-        return [frozenset(fold(w) for w in node.words)]
+        return [(frozenset(fold(w) for w in node.words), frozenset())]
     if isinstance(node, Or):
         alternatives = []
         for item in node.items:
@@ -304,8 +492,9 @@ Test = Callable[[Document], bool]
 
 
 def _tester(node: Node) -> Test:
-    """Compile a node into a yes/no function of a document. An OR of plain words (the
-    bulk of a topic) becomes one set test; AND and OR stop at the first decisive item."""
+    """Compile a node into a yes/no function of a document, true exactly when _eval finds
+    hits. An OR of plain words (the bulk of a topic) becomes one set test; AND and OR
+    stop at the first decisive item."""
     if isinstance(node, Term) and not node.prefix:
         return _words_test(frozenset([node.word]), node.field, node.exact)
     if isinstance(node, Or):
@@ -344,8 +533,8 @@ def _words_test(words: frozenset[str], field: str | None, exact: bool, every=Fal
         if field is None and not exact:
             return [doc.vocabulary]
         if exact and folded.isdisjoint(doc.vocabulary):
-            return []  # not even in folded form: no need to index the words as written
-        return [(f.exact_index if exact else f.index).keys() for _, f in doc.fields(field)]
+            return []  # not even in folded form: no need to look at the words as written
+        return [set(f.words) if exact else f.vocab for _, f in doc.fields(field)]
 
     if every:  # a phrase: all its words present (an exact phrase is checked in full after)
         return lambda doc: exact or any(words <= k for k in keys(doc))
@@ -381,15 +570,14 @@ def _eval(node: Node, doc: Document) -> list[Hit] | None:
 
 def _phrase(node: Phrase, doc: Document) -> list[Hit]:
     hits = []
-    last = len(node.words) - 1
+    first, rest = node.words[0], node.words[1:]
     for name, f in doc.fields(node.field):
-        index = f.exact_index if node.exact else f.index
-        positions = [set(index.get(w, ())) for w in node.words]
-        if not all(positions):
+        words = f.words if node.exact else f.folded
+        if not node.exact and not f.vocab.issuperset(rest):
             continue
-        for start in sorted(positions[0]):
-            if all(start + i in positions[i] for i in range(1, last + 1)):
-                hits.append((name, start, start + last))
+        for start in f.exact_pos(first) if node.exact else f.pos(first):
+            if all(start + i < len(words) and words[start + i] == w for i, w in enumerate(rest, 1)):
+                hits.append((name, start, start + len(rest)))
     return hits
 
 

@@ -22,3 +22,49 @@ def fold(word: str) -> str:
 
 def split_words(text: str) -> list[str]:
     return WORD.findall(text)
+
+
+def _byte_tables() -> tuple[bytes, bytes, bytes]:
+    """For Latin-1 text, one `bytes.translate` does what WORD and fold() do word by word:
+    a word character becomes its folded form, anything else a space. Characters whose
+    folded form is not one Latin-1 character (ß → ss, µ → μ, ½ → 1⁄2) are listed apart:
+    text with them takes the general path."""
+    folded, exact, irregular = bytearray(b" " * 256), bytearray(b" " * 256), bytearray()
+    for code in range(256):
+        char = chr(code)
+        if not WORD.fullmatch(char):
+            continue
+        exact[code] = code
+        form = fold(char)
+        if len(form) == 1 and ord(form) < 256 and WORD.fullmatch(form):
+            folded[code] = ord(form)
+        else:
+            irregular.append(code)
+    return bytes(folded), bytes(exact), bytes(irregular)
+
+
+_FOLDED, _EXACT, _IRREGULAR_BYTES = _byte_tables()
+_IRREGULAR = re.compile(b"[" + re.escape(_IRREGULAR_BYTES) + b"]")
+
+
+def fold_text(text: str) -> str | None:
+    """The text with every word character folded and every other character a space,
+    character for character (so `.split()` gives `[fold(w) for w in split_words(text)]`
+    and word offsets are the text's); None when that needs the general path (characters
+    beyond Latin-1, or whose folded form is longer)."""
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    if not text.isascii() and _IRREGULAR.search(raw):
+        return None
+    return raw.translate(_FOLDED).decode("latin-1")
+
+
+def exact_words(text: str) -> list[str]:
+    """split_words(text), through one `bytes.translate` when the text is Latin-1."""
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return WORD.findall(text)
+    return raw.translate(_EXACT).decode("latin-1").split()
