@@ -157,3 +157,25 @@ def test_the_index_never_changes_what_matches(title, body, language):
     assert everything._index.always == list(range(len(topics)))
     doc = build_document(" ".join(title), " ".join(body), language=language)
     assert indexed.match(doc) == everything.match(doc)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(WORDS), max_size=8),
+    st.lists(st.sampled_from(WORDS), max_size=30),
+    st.sampled_from([None, "en", "es"]),
+)
+def test_compiled_hits_are_the_definitions(title, body, language):
+    from collections import Counter
+
+    from bot.match.matcher import CompiledQuery, _eval
+
+    for text in [*QUERIES, "asylum OR asylum OR (asylum NOT mexico)", '"in in" OR "in in in"']:
+        query = CompiledQuery(text)
+        doc = build_document(" ".join(title), " ".join(body), language=language)
+        expected = _eval(query.node, doc)
+        assert query.test(doc) is (expected is not None)
+        hits = query.hits(doc)
+        assert (hits is None) is (expected is None)
+        if hits is not None:
+            assert Counter(hits) == Counter(expected)  # the order does not count

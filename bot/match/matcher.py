@@ -32,21 +32,24 @@ Need = tuple[frozenset[str], frozenset[str]]  # words all present, prefixes all 
 
 
 class Field:
-    """One field of an article (title or body): its folded words, and on demand their
-    positions, the words as written and character offsets."""
+    """One field of an article (title or body): its folded words and their set, and on
+    demand the positions of a word or phrase, the words as written and character
+    offsets."""
 
     __slots__ = (
         "_exact",
+        "_exact_joined",
+        "_joined",
         "_positions",
         "_scan",
         "_sorted",
         "_spans",
-        "_vocab",
         "_words",
         "folded",
         "padded",
         "text",
-    )  # fmt: skip
+        "vocab",
+    )
 
     def __init__(self, text: str):
         self.text = text
@@ -57,14 +60,9 @@ class Field:
         else:  # the folded text, one space around: " word " finds a whole word
             self.folded = folded.split()
             self.padded = f" {folded} "
-        self._vocab = self._positions = self._words = self._exact = None
-        self._sorted = self._spans = self._scan = None
-
-    @property
-    def vocab(self) -> set[str]:
-        if self._vocab is None:
-            self._vocab = set(self.folded)
-        return self._vocab
+        self.vocab = set(self.folded)
+        self._joined = self._exact_joined = self._words = None
+        self._positions = self._exact = self._sorted = self._spans = self._scan = None
 
     @property
     def words(self) -> list[str]:
@@ -72,6 +70,29 @@ class Field:
         if self._words is None:
             self._words = exact_words(self.text)
         return self._words
+
+    @property
+    def joined(self) -> str:
+        """The folded words with one space between and around: a word or phrase is found
+        by `find`, its position by counting the spaces before it. Empty when a word of
+        the general path holds a space or is empty (then positions come from the list)."""
+        if self._joined is None:
+            joined = f" {' '.join(self.folded)} "
+            if (
+                self.padded is None
+                and self.folded
+                and ("  " in joined or joined.count(" ") != len(self.folded) + 1)
+            ):
+                joined = ""
+            self._joined = joined
+        return self._joined
+
+    @property
+    def exact_joined(self) -> str:
+        """The words as written, one space between and around (they never hold one)."""
+        if self._exact_joined is None:
+            self._exact_joined = f" {' '.join(self.words)} "
+        return self._exact_joined
 
     @property
     def scan(self) -> str:
@@ -88,7 +109,13 @@ class Field:
             self._positions = {}
         found = self._positions.get(word)
         if found is None:
-            found = self._positions[word] = _find_all(self.folded, word)
+            if word not in self.vocab:
+                found = []
+            elif self.joined:
+                found = _occurrences(self.joined, f" {word} ", len(word) + 1)
+            else:
+                found = [i for i, w in enumerate(self.folded) if w == word]
+            self._positions[word] = found
         return found
 
     def exact_pos(self, word: str) -> list[int]:
@@ -97,8 +124,26 @@ class Field:
             self._exact = {}
         found = self._exact.get(word)
         if found is None:
-            found = self._exact[word] = _find_all(self.words, word)
+            found = self._exact[word] = (
+                _occurrences(self.exact_joined, f" {word} ", len(word) + 1)
+                if fold(word) in self.vocab
+                else []
+            )
         return found
+
+    def phrase_starts(self, words: tuple[str, ...], exact: bool) -> list[int]:
+        """The positions where the words follow one another."""
+        joined = self.exact_joined if exact else self.joined
+        if joined:
+            return _occurrences(joined, f" {' '.join(words)} ", len(words[0]) + 1)
+        listed = list(words)
+        return [s for s in self.pos(words[0]) if self.folded[s : s + len(listed)] == listed]
+
+    def has_phrase(self, words: tuple[str, ...], exact: bool) -> bool:
+        joined = self.exact_joined if exact else self.joined
+        if joined:
+            return f" {' '.join(words)} " in joined
+        return bool(self.phrase_starts(words, exact))
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether a folded word starts with the (folded) prefix."""
@@ -117,7 +162,7 @@ class Field:
             self._sorted = {}
         words = self._sorted.get(exact)
         if words is None:
-            words = self._sorted[exact] = sorted(set(self.words if exact else self.folded))
+            words = self._sorted[exact] = sorted(set(self.words) if exact else self.vocab)
         start = bisect_left(words, prefix)
         found = []
         for word in words[start:]:
@@ -162,17 +207,18 @@ class Field:
         return at  # the space before it, one character in: the word's offset in text
 
 
-def _find_all(words: list[str], word: str) -> list[int]:
-    """Positions of a word in a list, by C-level scans (`count`, `index`)."""
-    count = words.count(word)
-    if not count:
-        return []
-    index = words.index
-    at = index(word)
-    found = [at]
-    for _ in range(count - 1):
-        at = index(word, at + 1)
-        found.append(at)
+def _occurrences(joined: str, needle: str, step: int) -> list[int]:
+    """Positions of " word " (or " first … last ") in words joined by single spaces:
+    each found by `find`, numbered by counting the spaces since the last one (both
+    C-level scans); `step`, the first word and its space, lets occurrences overlap."""
+    found = []
+    index = last = 0
+    at = joined.find(needle)
+    while at >= 0:
+        index += joined.count(" ", last, at)
+        found.append(index)
+        last = at
+        at = joined.find(needle, at + step)
     return found
 
 
@@ -190,7 +236,7 @@ def _prefix_regex(prefix: str) -> re.Pattern[str]:
 class Document:
     """An article, tokenized once for every topic."""
 
-    __slots__ = ("body", "feed", "language", "title", "vocabulary")
+    __slots__ = ("body", "feed", "language", "memo", "title", "vocabulary")
 
     def __init__(
         self, title: Field, body: Field, language: str | None = None, feed: str | None = None
@@ -199,9 +245,8 @@ class Document:
         self.body = body
         self.language = language
         self.feed = feed
-        vocabulary = set(title.folded)
-        vocabulary.update(body.folded)
-        self.vocabulary = vocabulary
+        self.vocabulary = body.vocab | title.vocab
+        self.memo: dict[int, tuple[Node, list[Hit]]] = {}
 
     def fields(self, name: str | None) -> tuple[tuple[str, Field], ...]:
         if name is None:
@@ -256,6 +301,7 @@ class CompiledQuery:
         # "remain in mexico" through); None: no such rule (NOT, filters).
         self.needs = _needs(self.node)
         self.test = _tester(self.node)
+        self.hits = _hitter(self.node)
 
     def could_match(self, doc: Document) -> bool:
         if self.needs is None:
@@ -274,7 +320,7 @@ class CompiledQuery:
         """
         if not self.could_match(doc) or not self.test(doc):
             return None
-        return _eval(self.node, doc)
+        return self.hits(doc)
 
 
 class Matcher:
@@ -302,7 +348,7 @@ class Matcher:
                 continue
             if exclude is not None and exclude.could_match(doc) and exclude.test(doc):
                 continue
-            found.append(describe(topic.id, _eval(query.node, doc), doc))
+            found.append(describe(topic.id, query.hits(doc), doc))
         return found
 
 
@@ -515,10 +561,11 @@ def _tester(node: Node) -> Test:
         return lambda doc: not inner(doc)
     if isinstance(node, Phrase):
         present = _words_test(frozenset(node.words), node.field, node.exact, every=True)
-        return lambda doc: present(doc) and bool(_phrase(node, doc))
+        return lambda doc: present(doc) and _has_phrase(node, doc)
     if isinstance(node, Near):
         left, right = _tester(node.left), _tester(node.right)
-        return lambda doc: left(doc) and right(doc) and bool(_near(node, doc))
+        near = _near_hitter(node)
+        return lambda doc: left(doc) and right(doc) and near(doc) is not None
     if isinstance(node, Term):  # a prefix
         return lambda doc: any(f.has(node) for _, f in doc.fields(node.field))
     return lambda doc: _eval(node, doc) is not None  # a filter
@@ -542,6 +589,8 @@ def _words_test(words: frozenset[str], field: str | None, exact: bool, every=Fal
 
 
 def _eval(node: Node, doc: Document) -> list[Hit] | None:
+    """The hits of a node, None when it does not match: the definition, node by node
+    (_hitter compiles the same into functions, _tester into a yes/no)."""
     if isinstance(node, Term):
         hits = [(name, p, p) for name, f in doc.fields(node.field) for p in f.positions(node)]
         return hits or None
@@ -561,30 +610,37 @@ def _eval(node: Node, doc: Document) -> list[Hit] | None:
     if isinstance(node, Not):
         return None if _eval(node.item, doc) is not None else []
     if isinstance(node, Near):
-        return _near(node, doc) or None
+        left, right = _eval(node.left, doc), _eval(node.right, doc)
+        return (_near(left, right, node.distance) if left and right else []) or None
     if isinstance(node, Filter):
-        actual = doc.language if node.name == "lang" else doc.feed
-        return [] if actual and actual.casefold() == node.value.casefold() else None
+        return [] if _filter(node, doc) else None
     raise TypeError(f"unknown query node {node!r}")
+
+
+def _filter(node: Filter, doc: Document) -> bool:
+    actual = doc.language if node.name == "lang" else doc.feed
+    return bool(actual) and actual.casefold() == node.value.casefold()
 
 
 def _phrase(node: Phrase, doc: Document) -> list[Hit]:
     hits = []
-    first, rest = node.words[0], node.words[1:]
+    last = len(node.words) - 1
     for name, f in doc.fields(node.field):
-        words = f.words if node.exact else f.folded
-        if not node.exact and not f.vocab.issuperset(rest):
-            continue
-        for start in f.exact_pos(first) if node.exact else f.pos(first):
-            if all(start + i < len(words) and words[start + i] == w for i, w in enumerate(rest, 1)):
-                hits.append((name, start, start + len(rest)))
+        if node.exact or f.vocab.issuperset(node.words):
+            starts = f.phrase_starts(node.words, node.exact)
+            hits.extend((name, start, start + last) for start in starts)
     return hits
 
 
-def _near(node: Near, doc: Document) -> list[Hit]:
-    left, right = _eval(node.left, doc), _eval(node.right, doc)
-    if not left or not right:
-        return []
+def _has_phrase(node: Phrase, doc: Document) -> bool:
+    return any(
+        (node.exact or f.vocab.issuperset(node.words)) and f.has_phrase(node.words, node.exact)
+        for _, f in doc.fields(node.field)
+    )
+
+
+def _near(left: list[Hit], right: list[Hit], distance: int) -> list[Hit]:
+    """Each pair of a left and a right hit at most `distance` words apart, in one field."""
     hits = []
     for name in ("title", "body"):
         rights = sorted((s, e) for f, s, e in right if f == name)
@@ -596,12 +652,118 @@ def _near(node: Near, doc: Document) -> list[Hit]:
             if f != name:
                 continue
             # Only right spans that start no earlier than this can end within reach.
-            i = bisect_left(starts, s - node.distance - longest)
+            i = bisect_left(starts, s - distance - longest)
             for rs, re_ in rights[i:]:
-                if rs > e + node.distance:
+                if rs > e + distance:
                     break
                 gap = rs - e if rs > e else s - re_ if s > re_ else 0
-                if gap <= node.distance:
+                if gap <= distance:
                     hits.append((name, s, e))
                     hits.append((name, rs, re_))
     return hits
+
+
+Hits = Callable[[Document], list[Hit] | None]
+
+
+def _hitter(node: Node) -> Hits:
+    """Compile a node into a function giving what _eval gives (the same hits, perhaps in
+    another order: score and snippet do not depend on it). The plain words of an OR are
+    looked up together: one set intersection, then positions of those present only."""
+    if isinstance(node, Term):
+        return _term_hitter(node)
+    if isinstance(node, Phrase):
+        if node.exact:
+            return lambda doc: _phrase(node, doc) or None
+        words = frozenset(node.words)
+        return lambda doc: (_phrase(node, doc) or None) if words <= doc.vocabulary else None
+    if isinstance(node, Or):
+        return _or_hitter(node)
+    if isinstance(node, And):
+        parts = [_hitter(item) for item in node.items]
+
+        def every(doc: Document) -> list[Hit] | None:
+            collected: list[Hit] = []
+            for part in parts:
+                hits = part(doc)
+                if hits is None:
+                    return None
+                collected += hits
+            return collected
+
+        return every
+    if isinstance(node, Not):
+        inner = _tester(node.item)
+        return lambda doc: None if inner(doc) else []
+    if isinstance(node, Near):
+        return _near_hitter(node)
+    if isinstance(node, Filter):
+        return lambda doc: [] if _filter(node, doc) else None
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def _term_hitter(node: Term) -> Hits:
+    field, word = node.field, node.word
+    if node.prefix or node.exact:
+        return lambda doc: (
+            [(name, p, p) for name, f in doc.fields(field) for p in f.positions(node)] or None
+        )
+
+    def hits(doc: Document) -> list[Hit] | None:
+        if word not in doc.vocabulary:
+            return None
+        return [(name, p, p) for name, f in doc.fields(field) for p in f.pos(word)] or None
+
+    return hits
+
+
+def _or_hitter(node: Or) -> Hits:
+    plain: dict[str, int] = {}  # word → how many items are that word (each adds its hits)
+    parts = []
+    for item in node.items:
+        if isinstance(item, Term) and not (item.prefix or item.exact or item.field):
+            plain[item.word] = plain.get(item.word, 0) + 1
+        else:
+            parts.append(_hitter(item))
+    words = frozenset(plain)
+
+    def any_of(doc: Document) -> list[Hit] | None:
+        found: list[Hit] = []
+        matched = False
+        if words:
+            title, body = doc.title, doc.body
+            for word in words.intersection(doc.vocabulary):
+                hits = [("title", p, p) for p in title.pos(word)]
+                hits += [("body", p, p) for p in body.pos(word)]
+                found += hits * plain[word]
+                matched = True
+        for part in parts:
+            hits = part(doc)
+            if hits is not None:
+                found += hits
+                matched = True
+        return found if matched else None
+
+    return any_of
+
+
+def _near_hitter(node: Near) -> Hits:
+    """NEAR's hits, worked out once per document: the yes/no pass needs them, and the
+    hits of a match again."""
+    left, right, distance = _hitter(node.left), _hitter(node.right), node.distance
+    key = id(node)
+
+    def near(doc: Document) -> list[Hit] | None:
+        known = doc.memo.get(key)
+        if known is not None and known[0] is node:  # it keeps the node: ids stay unique
+            return known[1]
+        hits = None
+        found_left = left(doc)
+        if found_left:
+            found_right = right(doc)
+            if found_right:
+                hits = _near(found_left, found_right, distance) or None
+        doc.memo[key] = (node, hits)
+        return hits
+
+    return near
