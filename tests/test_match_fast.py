@@ -112,13 +112,27 @@ def test_index_files_alternatives_under_their_rarest_word():
         ]
     )
     index = matcher._index
-    # "in mexico" (the first of two single alternatives) under "mexico", not "in"
-    assert set(index.by_word) == {"remain", "wait", "mexico"}
-    doc = build_document("Wait in Mexico", "nothing else")
+    # an AND needs all its items: "in mexico" and border, filed under border, not "in"
+    assert set(index.by_word) == {"remain", "wait", "border"}
+    assert index.by_word["border"] == [(1, frozenset({"in", "mexico", "border"}), frozenset())]
+    doc = build_document("Wait in Mexico", "title:border is not in the title")
     assert index.candidates(doc) == [0, 1]  # what a topic needs, not all it asks
     assert [m.topic for m in matcher.match(doc)] == ["mpp"]
     assert index.candidates(build_document("Border", "life in Canada")) == []
     assert index.candidates(build_document("Remain", "in Canada")) == []
+
+
+def test_needs_of_and_near_combine_while_few():
+    from bot.match.matcher import MAX_NEEDS, CompiledQuery
+
+    near = CompiledQuery("(shelter OR shelters) NEAR/5 (tijuana OR juarez) lang:es")
+    assert sorted(sorted(words) for words, _ in near.needs) == [
+        ["juarez", "shelter"], ["juarez", "shelters"], ["shelter", "tijuana"],
+        ["shelters", "tijuana"],
+    ]  # fmt: skip
+    assert CompiledQuery("migra* asylum").needs == [(frozenset({"asylum"}), frozenset({"migra"}))]
+    many = " OR ".join(f"w{i}" for i in range(MAX_NEEDS))
+    assert len(CompiledQuery(f"({many}) (a OR b)").needs) == 2  # the fewer alternatives
 
 
 def test_topics_that_need_nothing_are_always_candidates():
@@ -170,7 +184,14 @@ def test_compiled_hits_are_the_definitions(title, body, language):
 
     from bot.match.matcher import CompiledQuery, _eval
 
-    for text in [*QUERIES, "asylum OR asylum OR (asylum NOT mexico)", '"in in" OR "in in in"']:
+    more = [
+        "asylum OR asylum OR (asylum NOT mexico)",
+        '"in in" OR "in in in"',
+        "(asylum OR migrants) NEAR/2 (mexico OR in)",
+        "in NEAR/1 in",
+        "(remain OR mexico) NEAR/3 (mexico OR the) NOT (asylum NEAR/1 asylum)",
+    ]
+    for text in [*QUERIES, *more]:
         query = CompiledQuery(text)
         doc = build_document(" ".join(title), " ".join(body), language=language)
         expected = _eval(query.node, doc)

@@ -26,6 +26,7 @@ from bot.match.text import WORD, exact_words, fold, fold_text
 
 TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
+MAX_NEEDS = 64  # alternatives an AND or NEAR combines into what a match needs, at most
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
 Need = tuple[frozenset[str], frozenset[str]]  # words all present, prefixes all present
@@ -40,15 +41,16 @@ class Field:
         "_exact",
         "_exact_joined",
         "_joined",
+        "_offsets",
         "_positions",
         "_scan",
         "_sorted",
         "_spans",
+        "_vocab",
         "_words",
         "folded",
         "padded",
         "text",
-        "vocab",
     )
 
     def __init__(self, text: str):
@@ -60,9 +62,16 @@ class Field:
         else:  # the folded text, one space around: " word " finds a whole word
             self.folded = folded.split()
             self.padded = f" {folded} "
-        self.vocab = set(self.folded)
-        self._joined = self._exact_joined = self._words = None
-        self._positions = self._exact = self._sorted = self._spans = self._scan = None
+        self._vocab = self._joined = self._exact_joined = self._words = None
+        self._positions = self._offsets = self._exact = self._sorted = self._spans = None
+        self._scan = None
+
+    @property
+    def vocab(self) -> set[str]:
+        """The distinct folded words."""
+        if self._vocab is None:
+            self._vocab = set(self.folded)
+        return self._vocab
 
     @property
     def words(self) -> list[str]:
@@ -109,10 +118,10 @@ class Field:
             self._positions = {}
         found = self._positions.get(word)
         if found is None:
-            if word not in self.vocab:
-                found = []
-            elif self.joined:
+            if self.joined:  # a word absent is not found: one fast scan
                 found = _occurrences(self.joined, f" {word} ", len(word) + 1)
+            elif word not in self.vocab:
+                found = []
             else:
                 found = [i for i, w in enumerate(self.folded) if w == word]
             self._positions[word] = found
@@ -131,19 +140,19 @@ class Field:
             )
         return found
 
-    def phrase_starts(self, words: tuple[str, ...], exact: bool) -> list[int]:
-        """The positions where the words follow one another."""
+    def phrase_starts(self, words: tuple[str, ...], exact: bool, needle: str) -> list[int]:
+        """The positions where the words follow one another (needle: " w1 w2 … ")."""
         joined = self.exact_joined if exact else self.joined
         if joined:
-            return _occurrences(joined, f" {' '.join(words)} ", len(words[0]) + 1)
+            return _occurrences(joined, needle, len(words[0]) + 1)
         listed = list(words)
         return [s for s in self.pos(words[0]) if self.folded[s : s + len(listed)] == listed]
 
-    def has_phrase(self, words: tuple[str, ...], exact: bool) -> bool:
+    def has_phrase(self, words: tuple[str, ...], exact: bool, needle: str) -> bool:
         joined = self.exact_joined if exact else self.joined
         if joined:
-            return f" {' '.join(words)} " in joined
-        return bool(self.phrase_starts(words, exact))
+            return needle in joined
+        return bool(self.phrase_starts(words, exact, needle))
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether a folded word starts with the (folded) prefix."""
@@ -196,15 +205,20 @@ class Field:
         return self._start(first), self._start(last) + len(self.folded[last])
 
     def _start(self, position: int) -> int:
-        """Where a word starts: its rank among the word's occurrences, found as the
-        same occurrence of " word " in the folded text (character for character)."""
+        """Where a word starts: the word's occurrences of " word " in the folded text
+        (character for character), in the order of its positions."""
         word = self.folded[position]
-        needle = f" {word} "
-        find = self.padded.find
-        at = find(needle)
-        for _ in range(bisect_left(self.pos(word), position)):
-            at = find(needle, at + len(word) + 1)
-        return at  # the space before it, one character in: the word's offset in text
+        if self._offsets is None:
+            self._offsets = {}
+        offsets = self._offsets.get(word)
+        if offsets is None:
+            offsets = self._offsets[word] = []
+            needle, step, find = f" {word} ", len(word) + 1, self.padded.find
+            at = find(needle)
+            while at >= 0:
+                offsets.append(at)  # the space before, one character in: the offset in text
+                at = find(needle, at + step)
+        return offsets[bisect_left(self.pos(word), position)]
 
 
 def _occurrences(joined: str, needle: str, step: int) -> list[int]:
@@ -245,7 +259,9 @@ class Document:
         self.body = body
         self.language = language
         self.feed = feed
-        self.vocabulary = body.vocab | title.vocab
+        vocabulary = set(body.folded)
+        vocabulary.update(title.folded)
+        self.vocabulary = vocabulary
         self.memo: dict[int, tuple[Node, list[Hit]]] = {}
 
     def fields(self, name: str | None) -> tuple[tuple[str, Field], ...]:
@@ -458,7 +474,7 @@ def score(hits: list[Hit], doc: Document) -> float:
     for field_name, start, end in hits:
         source = doc.title if field_name == "title" else doc.body
         weight = TITLE_WEIGHT if field_name == "title" else 1.0
-        key = " ".join(source.folded[start : end + 1])
+        key = source.folded[start] if start == end else " ".join(source.folded[start : end + 1])
         best[key] = max(best.get(key, 0.0), weight)
     repeats = max(0, len(hits) - len(best))
     return round(sum(best.values()) + 0.1 * min(repeats, 10), 2)
@@ -530,7 +546,16 @@ def _needs(node: Node) -> list[Need] | None:
     if isinstance(node, And | Near):
         items = node.items if isinstance(node, And) else (node.left, node.right)
         known = [needs for item in items if (needs := _needs(item)) is not None]
-        return min(known, key=len) if known else None  # every item must hold: one will do
+        if not known:
+            return None
+        # Every item must hold: an alternative of each, together, while they are few
+        # (else the item with the fewest alternatives alone).
+        combined = known[0]
+        for needs in known[1:]:
+            if len(combined) * len(needs) > MAX_NEEDS:
+                return min(known, key=len)
+            combined = [(w1 | w2, p1 | p2) for w1, p1 in combined for w2, p2 in needs]
+        return combined
     return None  # Not, Filter
 
 
@@ -552,40 +577,107 @@ def _tester(node: Node) -> Test:
             else:
                 tests.append(_tester(item))
         tests = [_words_test(frozenset(w), f, e) for (f, e), w in plain.items()] + tests
-        return lambda doc: any(test(doc) for test in tests)
+        if len(tests) == 1:
+            return tests[0]
+
+        def any_test(doc: Document) -> bool:
+            for test in tests:  # noqa: SIM110 (a loop: no generator made per call)
+                if test(doc):
+                    return True
+            return False
+
+        return any_test
     if isinstance(node, And):
         tests = [_tester(item) for item in node.items]
-        return lambda doc: all(test(doc) for test in tests)
+
+        def all_test(doc: Document) -> bool:
+            for test in tests:  # noqa: SIM110
+                if not test(doc):
+                    return False
+            return True
+
+        return all_test
     if isinstance(node, Not):
         inner = _tester(node.item)
         return lambda doc: not inner(doc)
     if isinstance(node, Phrase):
-        present = _words_test(frozenset(node.words), node.field, node.exact, every=True)
-        return lambda doc: present(doc) and _has_phrase(node, doc)
+        return _phrase_test(node)
     if isinstance(node, Near):
+        plain_left, plain_right = _plain_words(node.left), _plain_words(node.right)
+        if plain_left and plain_right:
+            return _plain_near_test(plain_left, plain_right, node.distance)
         left, right = _tester(node.left), _tester(node.right)
         near = _near_hitter(node)
         return lambda doc: left(doc) and right(doc) and near(doc) is not None
     if isinstance(node, Term):  # a prefix
         return lambda doc: any(f.has(node) for _, f in doc.fields(node.field))
-    return lambda doc: _eval(node, doc) is not None  # a filter
+    return lambda doc: _filter(node, doc)
 
 
-def _words_test(words: frozenset[str], field: str | None, exact: bool, every=False) -> Test:
-    """Does any (every) word occur in the field(s)? One set operation per field."""
-
+def _words_test(words: frozenset[str], field: str | None, exact: bool) -> Test:
+    """Does any word occur in the field(s)? One set operation per field."""
+    if field is None and not exact:
+        return lambda doc: not words.isdisjoint(doc.vocabulary)
     folded = frozenset(fold(w) for w in words)
 
-    def keys(doc: Document) -> list:
-        if field is None and not exact:
-            return [doc.vocabulary]
-        if exact and folded.isdisjoint(doc.vocabulary):
-            return []  # not even in folded form: no need to look at the words as written
-        return [set(f.words) if exact else f.vocab for _, f in doc.fields(field)]
+    def test(doc: Document) -> bool:
+        if folded.isdisjoint(doc.vocabulary):
+            return False  # not even in folded form: no need to look at the words as written
+        for _, f in doc.fields(field):
+            if not (set(f.words) if exact else f.vocab).isdisjoint(words):
+                return True
+        return False
 
-    if every:  # a phrase: all its words present (an exact phrase is checked in full after)
-        return lambda doc: exact or any(words <= k for k in keys(doc))
-    return lambda doc: any(not k.isdisjoint(words) for k in keys(doc))
+    return test
+
+
+def _plain_words(node: Node) -> frozenset[str] | None:
+    """The words of a plain word (folded, anywhere) or an OR of them; None otherwise."""
+    items = node.items if isinstance(node, Or) else (node,)
+    if all(isinstance(i, Term) and not (i.prefix or i.exact or i.field) for i in items):
+        return frozenset(i.word for i in items)  # type: ignore[union-attr]
+    return None
+
+
+def _plain_near_test(left: frozenset[str], right: frozenset[str], distance: int) -> Test:
+    """NEAR between plain words: some position of a left word and of a right word at
+    most `distance` apart in one field (each span is one word: the gap is the
+    difference)."""
+
+    def test(doc: Document) -> bool:
+        vocabulary = doc.vocabulary
+        lefts, rights = left.intersection(vocabulary), right.intersection(vocabulary)
+        if not lefts or not rights:
+            return False
+        for f in (doc.title, doc.body):
+            right_at = sorted(p for word in rights for p in f.pos(word))
+            if not right_at:
+                continue
+            for p in (p for word in lefts for p in f.pos(word)):
+                i = bisect_left(right_at, p - distance)
+                if i < len(right_at) and right_at[i] <= p + distance:
+                    return True
+        return False
+
+    return test
+
+
+def _phrase_test(node: Phrase) -> Test:
+    """All the words present (folded), then the phrase looked for in the field(s)."""
+    words, exact = node.words, node.exact
+    folded = frozenset(fold(w) for w in words)
+    needle = f" {' '.join(words)} "
+    field = node.field
+
+    def test(doc: Document) -> bool:
+        if not folded <= doc.vocabulary:
+            return False
+        for _, f in doc.fields(field):  # noqa: SIM110
+            if f.has_phrase(words, exact, needle):
+                return True
+        return False
+
+    return test
 
 
 def _eval(node: Node, doc: Document) -> list[Hit] | None:
@@ -625,18 +717,11 @@ def _filter(node: Filter, doc: Document) -> bool:
 def _phrase(node: Phrase, doc: Document) -> list[Hit]:
     hits = []
     last = len(node.words) - 1
+    needle = f" {' '.join(node.words)} "
     for name, f in doc.fields(node.field):
-        if node.exact or f.vocab.issuperset(node.words):
-            starts = f.phrase_starts(node.words, node.exact)
-            hits.extend((name, start, start + last) for start in starts)
+        starts = f.phrase_starts(node.words, node.exact, needle)
+        hits.extend((name, start, start + last) for start in starts)
     return hits
-
-
-def _has_phrase(node: Phrase, doc: Document) -> bool:
-    return any(
-        (node.exact or f.vocab.issuperset(node.words)) and f.has_phrase(node.words, node.exact)
-        for _, f in doc.fields(node.field)
-    )
 
 
 def _near(left: list[Hit], right: list[Hit], distance: int) -> list[Hit]:
@@ -673,9 +758,7 @@ def _hitter(node: Node) -> Hits:
     if isinstance(node, Term):
         return _term_hitter(node)
     if isinstance(node, Phrase):
-        if node.exact:
-            return lambda doc: _phrase(node, doc) or None
-        words = frozenset(node.words)
+        words = frozenset(fold(w) for w in node.words)
         return lambda doc: (_phrase(node, doc) or None) if words <= doc.vocabulary else None
     if isinstance(node, Or):
         return _or_hitter(node)
