@@ -202,7 +202,11 @@ class Field:
             if self._spans is None:
                 self._spans = [m.span() for m in WORD.finditer(self.text)]
             return self._spans[first][0], self._spans[last][1]
-        return self._start(first), self._start(last) + len(self.folded[last])
+        start = self._start(first)
+        if last == first:
+            return start, start + len(self.folded[first])
+        # The words after the first: skipped in the folded text, not looked up one by one.
+        return start, _skip(last - first).match(self.padded, start + 1).end() - 1
 
     def _start(self, position: int) -> int:
         """Where a word starts: the word's occurrences of " word " in the folded text
@@ -219,6 +223,18 @@ class Field:
                 offsets.append(at)  # the space before, one character in: the offset in text
                 at = find(needle, at + step)
         return offsets[bisect_left(self.pos(word), position)]
+
+
+_SKIPS: dict[int, re.Pattern[str]] = {}
+
+
+def _skip(count: int) -> re.Pattern[str]:
+    """A word, then `count` more, in a folded text (words and runs of spaces alternate:
+    it cannot backtrack)."""
+    rx = _SKIPS.get(count)
+    if rx is None:
+        rx = _SKIPS[count] = re.compile(f"[^ ]+(?: +[^ ]+){{{count}}}")
+    return rx
 
 
 def _occurrences(joined: str, needle: str, step: int) -> list[int]:
@@ -259,9 +275,9 @@ class Document:
         self.body = body
         self.language = language
         self.feed = feed
-        vocabulary = set(body.folded)
-        vocabulary.update(title.folded)
-        self.vocabulary = vocabulary
+        title._vocab = in_title = set(title.folded)
+        self.vocabulary = vocabulary = set(body.folded)
+        vocabulary |= in_title
         self.memo: dict[int, tuple[Node, list[Hit]]] = {}
 
     def fields(self, name: str | None) -> tuple[tuple[str, Field], ...]:
@@ -815,8 +831,9 @@ def _or_hitter(node: Or) -> Hits:
         matched = False
         if words:
             title, body = doc.title, doc.body
+            in_title = title.vocab
             for word in words.intersection(doc.vocabulary):
-                hits = [("title", p, p) for p in title.pos(word)]
+                hits = [("title", p, p) for p in title.pos(word)] if word in in_title else []
                 hits += [("body", p, p) for p in body.pos(word)]
                 found += hits * plain[word]
                 matched = True

@@ -24,12 +24,12 @@ def split_words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
-def _byte_tables() -> tuple[bytes, bytes, bytes]:
+def _byte_tables() -> tuple[bytes, bytes]:
     """For Latin-1 text, one `bytes.translate` does what WORD and fold() do word by word:
     a word character becomes its folded form, anything else a space. Characters whose
-    folded form is not one Latin-1 character (ß → ss, µ → μ, ½ → 1⁄2) are listed apart:
-    text with them takes the general path."""
-    folded, exact, irregular = bytearray(b" " * 256), bytearray(b" " * 256), bytearray()
+    folded form is not one Latin-1 character (ß → ss, µ → μ, ½ → 1⁄2) become NUL, which
+    nothing else becomes: text with them takes the general path."""
+    folded, exact = bytearray(b" " * 256), bytearray(b" " * 256)
     for code in range(256):
         char = chr(code)
         if not WORD.fullmatch(char):
@@ -39,12 +39,11 @@ def _byte_tables() -> tuple[bytes, bytes, bytes]:
         if len(form) == 1 and ord(form) < 256 and WORD.fullmatch(form):
             folded[code] = ord(form)
         else:
-            irregular.append(code)
-    return bytes(folded), bytes(exact), bytes(irregular)
+            folded[code] = 0
+    return bytes(folded), bytes(exact)
 
 
-_FOLDED, _EXACT, _IRREGULAR_BYTES = _byte_tables()
-_IRREGULAR = re.compile(b"[" + re.escape(_IRREGULAR_BYTES) + b"]")
+_FOLDED, _EXACT = _byte_tables()
 
 
 def fold_text(text: str) -> str | None:
@@ -53,12 +52,10 @@ def fold_text(text: str) -> str | None:
     and word offsets are the text's); None when that needs the general path (characters
     beyond Latin-1, or whose folded form is longer)."""
     try:
-        raw = text.encode("latin-1")
+        folded = text.encode("latin-1").translate(_FOLDED)
     except UnicodeEncodeError:
         return None
-    if not text.isascii() and _IRREGULAR.search(raw):
-        return None
-    return raw.translate(_FOLDED).decode("latin-1")
+    return None if b"\0" in folded else folded.decode("latin-1")
 
 
 def exact_words(text: str) -> list[str]:
