@@ -487,11 +487,14 @@ def describe(topic_id: str, hits: list[Hit], doc: Document) -> Match:
 def score(hits: list[Hit], doc: Document) -> float:
     """Title hits weigh more; each distinct matched word counts, repeats a little."""
     best: dict[str, float] = {}
+    title, body = doc.title.folded, doc.body.folded
     for field_name, start, end in hits:
-        source = doc.title if field_name == "title" else doc.body
-        weight = TITLE_WEIGHT if field_name == "title" else 1.0
-        key = source.folded[start] if start == end else " ".join(source.folded[start : end + 1])
-        best[key] = max(best.get(key, 0.0), weight)
+        words = title if field_name == "title" else body
+        key = words[start] if start == end else " ".join(words[start : end + 1])
+        if field_name == "title":  # the heavier weight: it wins
+            best[key] = TITLE_WEIGHT
+        elif key not in best:
+            best[key] = 1.0
     repeats = max(0, len(hits) - len(best))
     return round(sum(best.values()) + 0.1 * min(repeats, 10), 2)
 
@@ -586,17 +589,25 @@ def _tester(node: Node) -> Test:
         return _words_test(frozenset([node.word]), node.field, node.exact)
     if isinstance(node, Or):
         plain: dict[tuple[str | None, bool], set[str]] = {}
+        phrases = []
         tests = []
         for item in node.items:
             if isinstance(item, Term) and not item.prefix:
                 plain.setdefault((item.field, item.exact), set()).add(item.word)
+            elif isinstance(item, Phrase):
+                phrases.append(_PhraseParts(item))
             else:
                 tests.append(_tester(item))
+        anywhere = frozenset(plain.pop((None, False), ()))
         tests = [_words_test(frozenset(w), f, e) for (f, e), w in plain.items()] + tests
-        if len(tests) == 1:
-            return tests[0]
 
         def any_test(doc: Document) -> bool:
+            vocabulary = doc.vocabulary
+            if not anywhere.isdisjoint(vocabulary):
+                return True
+            for phrase in phrases:
+                if phrase.folded <= vocabulary and phrase.found_in(doc):
+                    return True
             for test in tests:  # noqa: SIM110 (a loop: no generator made per call)
                 if test(doc):
                     return True
@@ -678,22 +689,37 @@ def _plain_near_test(left: frozenset[str], right: frozenset[str], distance: int)
     return test
 
 
-def _phrase_test(node: Phrase) -> Test:
-    """All the words present (folded), then the phrase looked for in the field(s)."""
-    words, exact = node.words, node.exact
-    folded = frozenset(fold(w) for w in words)
-    needle = f" {' '.join(words)} "
-    field = node.field
+class _PhraseParts:
+    """A phrase as the compiled functions use it."""
 
-    def test(doc: Document) -> bool:
-        if not folded <= doc.vocabulary:
-            return False
-        for _, f in doc.fields(field):  # noqa: SIM110
-            if f.has_phrase(words, exact, needle):
+    __slots__ = ("exact", "field", "folded", "last", "needle", "words")
+
+    def __init__(self, node: Phrase):
+        self.words, self.exact, self.field = node.words, node.exact, node.field
+        self.folded = frozenset(fold(w) for w in node.words)  # all needed, folded
+        self.needle = f" {' '.join(node.words)} "
+        self.last = len(node.words) - 1
+
+    def found_in(self, doc: Document) -> bool:
+        for _, f in doc.fields(self.field):
+            if f.has_phrase(self.words, self.exact, self.needle):
                 return True
         return False
 
-    return test
+    def hits(self, doc: Document) -> list[Hit]:
+        found: list[Hit] = []
+        last = self.last
+        for name, f in doc.fields(self.field):
+            starts = f.phrase_starts(self.words, self.exact, self.needle)
+            if starts:
+                found += [(name, start, start + last) for start in starts]
+        return found
+
+
+def _phrase_test(node: Phrase) -> Test:
+    """All the words present (folded), then the phrase looked for in the field(s)."""
+    phrase = _PhraseParts(node)
+    return lambda doc: phrase.folded <= doc.vocabulary and phrase.found_in(doc)
 
 
 def _eval(node: Node, doc: Document) -> list[Hit] | None:
@@ -774,8 +800,8 @@ def _hitter(node: Node) -> Hits:
     if isinstance(node, Term):
         return _term_hitter(node)
     if isinstance(node, Phrase):
-        words = frozenset(fold(w) for w in node.words)
-        return lambda doc: (_phrase(node, doc) or None) if words <= doc.vocabulary else None
+        phrase = _PhraseParts(node)
+        return lambda doc: (phrase.hits(doc) or None) if phrase.folded <= doc.vocabulary else None
     if isinstance(node, Or):
         return _or_hitter(node)
     if isinstance(node, And):
@@ -818,10 +844,13 @@ def _term_hitter(node: Term) -> Hits:
 
 def _or_hitter(node: Or) -> Hits:
     plain: dict[str, int] = {}  # word → how many items are that word (each adds its hits)
+    phrases = []
     parts = []
     for item in node.items:
         if isinstance(item, Term) and not (item.prefix or item.exact or item.field):
             plain[item.word] = plain.get(item.word, 0) + 1
+        elif isinstance(item, Phrase):
+            phrases.append(_PhraseParts(item))
         else:
             parts.append(_hitter(item))
     words = frozenset(plain)
@@ -837,6 +866,13 @@ def _or_hitter(node: Or) -> Hits:
                 hits += [("body", p, p) for p in body.pos(word)]
                 found += hits * plain[word]
                 matched = True
+        vocabulary = doc.vocabulary
+        for phrase in phrases:
+            if phrase.folded <= vocabulary:
+                hits = phrase.hits(doc)
+                if hits:
+                    found += hits
+                    matched = True
         for part in parts:
             hits = part(doc)
             if hits is not None:
