@@ -101,7 +101,7 @@ def test_overlapping_prefixes_of_many_topics():
     matcher = Matcher([Topic(p, f"{p}* OR zzz") for p in prefixes])
     found = [m.topic for m in matcher.match(build_document("Deportaciones", "naturales"))]
     assert found == ["dep", "depor", "deport", "deporta", "natur"]
-    assert matcher._index.prefix_scan.pattern.startswith(" (")
+    assert matcher._index.prefix_match.__self__.pattern.startswith("(?:")
 
 
 def test_index_files_alternatives_under_their_rarest_word():
@@ -200,3 +200,20 @@ def test_compiled_hits_are_the_definitions(title, body, language):
         assert (hits is None) is (expected is None)
         if hits is not None:
             assert Counter(hits) == Counter(expected)  # the order does not count
+
+
+def test_the_prefixes_of_words_seen_before_are_remembered(monkeypatch):
+    matcher = Matcher([Topic("d", "deport* OR zzz"), Topic("n", "natur* OR zzz")])
+    index = matcher._index
+    first = build_document("Deportations", "natural")
+    assert index.prefixes(first) == {"deport", "natur"}
+    seen, starting, _ = index.known
+    assert {"deportations", "natural"} <= seen and set(starting) == {"deportations", "natural"}
+    assert index.prefixes(build_document("", "natural deportees")) == {"deport", "natur"}
+    assert index.prefixes(build_document("", "unnatural")) == set()
+    monkeypatch.setattr(matcher_module, "MAX_KNOWN_WORDS", 3)  # full: it starts over
+    assert [m.topic for m in matcher.match(build_document("Deported", "by nature"))] == [
+        "d",
+        "n",
+    ]
+    assert index.known[0] == {"deported", "by", "nature"}

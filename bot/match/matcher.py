@@ -4,12 +4,14 @@ An article is tokenized once into a Document: each field's words folded (lower c
 accents) by one `bytes.translate` when the text is Latin-1, and the article's
 vocabulary as a set. The Matcher then visits only the topics the article could match:
 an inverted index maps a word (or a prefix) to the topics that need it, so one set
-intersection with the vocabulary and one scan for all the prefixes pick the few topics
-worth evaluating, however many topics there are. Word positions and character offsets
-are found on demand, for the words of those topics only. Matching time is linear in the
-article's length: term look-ups are set and dictionary hits, phrases and NEAR walk the
-sorted positions of their words, and the only regular expressions are alternations of
-escaped literal prefixes (which cannot backtrack beyond the longest prefix).
+intersection with the vocabulary, and a look-up of the prefixes its words begin with,
+pick the few topics worth evaluating, however many topics there are. Word positions and
+character offsets are found on demand (`str.find` and `str.count` over the folded
+words), for the words of those topics only. Matching time is linear in the article's
+length: term look-ups are set and dictionary hits, phrases are substring searches, NEAR
+walks the sorted positions of its words, and the only regular expressions built from
+a query are escaped literal prefixes (an alternation of them, or one followed by the
+rest of its word), which cannot backtrack.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.match.text import WORD, exact_words, fold, fold_text
 TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
 MAX_NEEDS = 64  # alternatives an AND or NEAR combines into what a match needs, at most
+MAX_KNOWN_WORDS = 200_000  # words whose prefixes the index remembers (then it starts over)
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
 Need = tuple[frozenset[str], frozenset[str]]  # words all present, prefixes all present
@@ -41,6 +44,7 @@ class Field:
         "_exact",
         "_exact_joined",
         "_joined",
+        "_joined_at",
         "_offsets",
         "_positions",
         "_scan",
@@ -62,7 +66,7 @@ class Field:
         else:  # the folded text, one space around: " word " finds a whole word
             self.folded = folded.split()
             self.padded = f" {folded} "
-        self._vocab = self._joined = self._exact_joined = self._words = None
+        self._vocab = self._joined = self._joined_at = self._exact_joined = self._words = None
         self._positions = self._offsets = self._exact = self._sorted = self._spans = None
         self._scan = None
 
@@ -112,14 +116,35 @@ class Field:
             self._scan = f" {' '.join(self.folded)} "
         return self._scan
 
+    def at(self, word: str) -> list[int]:
+        """Where a folded word is in `joined` (the space before it): found with `find`
+        alone (a word absent: one fast scan). Needs `joined`."""
+        if self._joined_at is None:
+            self._joined_at = {}
+        found = self._joined_at.get(word)
+        if found is None:
+            found = self._joined_at[word] = []
+            needle, step, find = f" {word} ", len(word) + 1, self.joined.find
+            at = find(needle)
+            while at >= 0:
+                found.append(at)
+                at = find(needle, at + step)
+        return found
+
     def pos(self, word: str) -> list[int]:
         """The positions of a folded word."""
         if self._positions is None:
             self._positions = {}
         found = self._positions.get(word)
         if found is None:
-            if self.joined:  # a word absent is not found: one fast scan
-                found = _occurrences(self.joined, f" {word} ", len(word) + 1)
+            joined = self.joined
+            if joined:  # numbered by counting the spaces before each
+                found = []
+                index = last = 0
+                for at in self.at(word):
+                    index += joined.count(" ", last, at)
+                    found.append(index)
+                    last = at
             elif word not in self.vocab:
                 found = []
             else:
@@ -378,7 +403,7 @@ class Matcher:
                 continue
             if not query.test(doc):  # exact: the hits exist exactly when it passes
                 continue
-            if exclude is not None and exclude.could_match(doc) and exclude.test(doc):
+            if exclude is not None and exclude.test(doc):  # exact, as the query's
                 continue
             found.append(describe(topic.id, query.hits(doc), doc))
         return found
@@ -391,8 +416,8 @@ class _Index:
     alternatives share ("remain in mexico" under "remain", not "in"), or, when it has
     only prefixes, under one of them. An article then looks up only the words it has in
     common with the index (one set intersection) and the prefixes its words begin with
-    (one scan of each field for all prefixes); topics that need nothing are always
-    candidates.
+    (set operations over the words it has seen before, an alternation of the prefixes
+    for the rest); topics that need nothing are always candidates.
     """
 
     def __init__(self, needs: list[list[Need] | None]):
@@ -420,16 +445,32 @@ class _Index:
         # shorter ones it implies are looked up.
         self.implied = {p: frozenset(q for q in every_prefix if p.startswith(q))
                         for p in every_prefix}  # fmt: skip
-        self.prefix_scan = re.compile(f" ({_literal_trie(every_prefix)})") if every_prefix else None
+        # The prefixes a word begins with are remembered: words repeat across articles,
+        # so most articles look up all their words at once (set operations) and match
+        # the few new ones against one alternation of the prefixes.
+        self.prefix_match = re.compile(_literal_trie(every_prefix)).match if every_prefix else None
+        self.known: tuple[set[str], dict[str, frozenset[str]], set[str]] = set(), {}, set()
 
     def prefixes(self, doc: Document) -> set[str]:
         """The indexed prefixes some word of the document begins with."""
         found: set[str] = set()
-        if self.prefix_scan is not None:
-            implied = self.implied
-            for f in (doc.title, doc.body):
-                for longest in set(self.prefix_scan.findall(f.scan)):
-                    found |= implied[longest]
+        if self.prefix_match is None:
+            return found
+        seen, starting, starting_words = self.known  # replaced, never cleared, when full
+        vocabulary = doc.vocabulary
+        new = vocabulary.difference(seen)
+        if new:
+            if len(seen) + len(new) > MAX_KNOWN_WORDS:
+                self.known = seen, starting, starting_words = set(), {}, set()
+            match, implied = self.prefix_match, self.implied
+            for word in new:
+                longest = match(word)
+                if longest:
+                    starting[word] = implied[longest.group()]
+                    starting_words.add(word)  # after `starting`: another thread may look
+            seen |= new
+        for word in vocabulary.intersection(starting_words):
+            found |= starting[word]
         return found
 
     def candidates(self, doc: Document) -> list[int]:
@@ -502,32 +543,34 @@ def score(hits: list[Hit], doc: Document) -> float:
 def make_snippet(hits: list[Hit], doc: Document) -> tuple[str, tuple[tuple[int, int], ...]]:
     """About SNIPPET_CHARS of the body around its densest cluster of hits (the title when
     only the title matched), with hit offsets relative to the snippet."""
-    body_hits = sorted({(s, e) for f, s, e in hits if f == "body"})
-    source, chosen = (doc.body, body_hits) if body_hits else (doc.title, sorted(
-        {(s, e) for f, s, e in hits if f == "title"}))  # fmt: skip
+    chosen = {(s, e) for f, s, e in hits if f == "body"}
+    source = doc.body
+    if not chosen:
+        chosen = {(s, e) for f, s, e in hits if f == "title"}
+        source = doc.title
     if not source.text:
         return "", ()
     if not chosen:
         return _cut(source.text, 0), ()
     span = source.span
-    char_hits = [span(s, e) for s, e in chosen]
-    # The hit with the most hits starting within SNIPPET_CHARS from its start (the first
-    # such): the starts ascend with the word positions, so two bisects count them.
-    starts = [a for a, _ in char_hits]
-    anchor = max(
-        char_hits,
-        key=lambda h: bisect_left(starts, h[0] + SNIPPET_CHARS) - bisect_left(starts, h[0]),
-    )
-    start = max(0, anchor[0] - SNIPPET_CHARS // 4)
+    char_hits = [span(s, e) for s, e in sorted(chosen)]
+    if len(char_hits) == 1:
+        anchor = char_hits[0][0]
+    else:
+        # The hit with the most hits starting within SNIPPET_CHARS from its start (the
+        # first such): the starts ascend with the word positions, two bisects count them.
+        starts = [a for a, _ in char_hits]
+        anchor = max(
+            starts, key=lambda a: bisect_left(starts, a + SNIPPET_CHARS) - bisect_left(starts, a)
+        )
+    start = max(0, anchor - SNIPPET_CHARS // 4)
     if start:
         start = _word_start(source.text, start)
     text = _cut(source.text, start)
     lead = 1 if start else 0  # the "…" put in front
-    highlights = tuple(
-        (a - start + lead, b - start + lead)
-        for a, b in char_hits
-        if a >= start and b - start + lead <= len(text)
-    )
+    shift = lead - start
+    limit = len(text) - shift
+    highlights = tuple((a + shift, b + shift) for a, b in char_hits if a >= start and b <= limit)
     return text, highlights
 
 
@@ -677,6 +720,18 @@ def _plain_near_test(left: frozenset[str], right: frozenset[str], distance: int)
         if not lefts or not rights:
             return False
         for f in (doc.title, doc.body):
+            joined = f.joined
+            if joined:  # by where the words are in `joined`; the spaces between count words
+                right_at = sorted(x for word in rights for x in f.at(word))
+                if not right_at:
+                    continue
+                for x in (x for word in lefts for x in f.at(word)):
+                    i = bisect_left(right_at, x)  # the nearest right word after, and before
+                    if i < len(right_at) and joined.count(" ", x, right_at[i]) <= distance:
+                        return True
+                    if i and joined.count(" ", right_at[i - 1], x) <= distance:
+                        return True
+                continue
             right_at = sorted(p for word in rights for p in f.pos(word))
             if not right_at:
                 continue
