@@ -40,22 +40,19 @@ class Field:
     demand the positions of a word or phrase, the words as written and character
     offsets."""
 
-    __slots__ = (
-        "_exact",
-        "_exact_joined",
-        "_joined",
-        "_joined_at",
-        "_offsets",
-        "_positions",
-        "_scan",
-        "_sorted",
-        "_spans",
-        "_vocab",
-        "_words",
-        "folded",
-        "padded",
-        "text",
-    )
+    # Worked out on demand (most fields never need them): None until then. Class
+    # defaults, so that making a field sets three attributes only.
+    _vocab: set[str] | None = None
+    _joined: str | None = None
+    _joined_at: dict[str, list[int]] | None = None
+    _exact_joined: str | None = None
+    _words: list[str] | None = None
+    _positions: dict[str, list[int]] | None = None
+    _offsets: dict[str, list[int]] | None = None
+    _exact: dict[str, list[int]] | None = None
+    _sorted: dict[bool, list[str]] | None = None
+    _spans: list[tuple[int, int]] | None = None
+    _scan: str | None = None
 
     def __init__(self, text: str):
         self.text = text
@@ -66,9 +63,6 @@ class Field:
         else:  # the folded text, one space around: " word " finds a whole word
             self.folded = folded.split()
             self.padded = f" {folded} "
-        self._vocab = self._joined = self._joined_at = self._exact_joined = self._words = None
-        self._positions = self._offsets = self._exact = self._sorted = self._spans = None
-        self._scan = None
 
     @property
     def vocab(self) -> set[str]:
@@ -233,21 +227,30 @@ class Field:
         # The words after the first: skipped in the folded text, not looked up one by one.
         return start, _skip(last - first).match(self.padded, start + 1).end() - 1
 
+    def offsets(self, word: str) -> list[int]:
+        """Where a folded word is in `padded` (the space before it, one character in:
+        its offset in the text). Needs `padded`."""
+        if self._offsets is None:
+            self._offsets = {}
+        found = self._offsets.get(word)
+        if found is None:
+            found = self._offsets[word] = []
+            needle, step, find = f" {word} ", len(word) + 1, self.padded.find
+            at = find(needle)
+            while at >= 0:
+                found.append(at)
+                at = find(needle, at + step)
+        return found
+
     def _start(self, position: int) -> int:
         """Where a word starts: the word's occurrences of " word " in the folded text
         (character for character), in the order of its positions."""
         word = self.folded[position]
-        if self._offsets is None:
-            self._offsets = {}
-        offsets = self._offsets.get(word)
-        if offsets is None:
-            offsets = self._offsets[word] = []
-            needle, step, find = f" {word} ", len(word) + 1, self.padded.find
-            at = find(needle)
-            while at >= 0:
-                offsets.append(at)  # the space before, one character in: the offset in text
-                at = find(needle, at + step)
-        return offsets[bisect_left(self.pos(word), position)]
+        offsets = self.offsets(word)
+        known = self._positions.get(word) if self._positions else None
+        if known is None:  # its rank: how often the word comes before (a C-level count)
+            return offsets[self.folded[:position].count(word)]
+        return offsets[bisect_left(known, position)]
 
 
 _SKIPS: dict[int, re.Pattern[str]] = {}
@@ -260,6 +263,15 @@ def _skip(count: int) -> re.Pattern[str]:
     if rx is None:
         rx = _SKIPS[count] = re.compile(f"[^ ]+(?: +[^ ]+){{{count}}}")
     return rx
+
+
+def _within(padded: str, first: int, then: int, distance: int) -> bool:
+    """Whether the word at `then` is at most `distance` words after the one at `first`
+    (offsets in a folded text): `distance` words skipped from the first end past it."""
+    if first == then:
+        return True
+    skipped = _skip(distance).match(padded, first + 1)
+    return skipped is None or then < skipped.end()
 
 
 def _occurrences(joined: str, needle: str, step: int) -> list[int]:
@@ -291,7 +303,7 @@ def _prefix_regex(prefix: str) -> re.Pattern[str]:
 class Document:
     """An article, tokenized once for every topic."""
 
-    __slots__ = ("body", "feed", "language", "memo", "title", "vocabulary")
+    __slots__ = ("_both", "body", "feed", "language", "memo", "title", "vocabulary")
 
     def __init__(
         self, title: Field, body: Field, language: str | None = None, feed: str | None = None
@@ -304,11 +316,12 @@ class Document:
         self.vocabulary = vocabulary = set(body.folded)
         vocabulary |= in_title
         self.memo: dict[int, tuple[Node, list[Hit]]] = {}
+        self._both = (("title", title), ("body", body))
 
     def fields(self, name: str | None) -> tuple[tuple[str, Field], ...]:
         if name is None:
-            return (("title", self.title), ("body", self.body))
-        return (("title", self.title),) if name == "title" else (("body", self.body),)
+            return self._both
+        return self._both[:1] if name == "title" else self._both[1:]
 
     def has_prefix(self, prefix: str) -> bool:
         return self.title.has_prefix(prefix) or self.body.has_prefix(prefix)
@@ -720,16 +733,16 @@ def _plain_near_test(left: frozenset[str], right: frozenset[str], distance: int)
         if not lefts or not rights:
             return False
         for f in (doc.title, doc.body):
-            joined = f.joined
-            if joined:  # by where the words are in `joined`; the spaces between count words
-                right_at = sorted(x for word in rights for x in f.at(word))
+            padded = f.padded
+            if padded is not None:  # by where the words are in the text
+                right_at = sorted(x for word in rights for x in f.offsets(word))
                 if not right_at:
                     continue
-                for x in (x for word in lefts for x in f.at(word)):
+                for x in (x for word in lefts for x in f.offsets(word)):
                     i = bisect_left(right_at, x)  # the nearest right word after, and before
-                    if i < len(right_at) and joined.count(" ", x, right_at[i]) <= distance:
+                    if i < len(right_at) and _within(padded, x, right_at[i], distance):
                         return True
-                    if i and joined.count(" ", right_at[i - 1], x) <= distance:
+                    if i and _within(padded, right_at[i - 1], x, distance):
                         return True
                 continue
             right_at = sorted(p for word in rights for p in f.pos(word))
@@ -756,7 +769,9 @@ class _PhraseParts:
         self.last = len(node.words) - 1
 
     def found_in(self, doc: Document) -> bool:
-        for _, f in doc.fields(self.field):
+        for name, f in doc.fields(self.field):
+            if name == "title" and not self.folded <= f.vocab:
+                continue  # the title's words are a set already: not there
             if f.has_phrase(self.words, self.exact, self.needle):
                 return True
         return False
@@ -765,6 +780,8 @@ class _PhraseParts:
         found: list[Hit] = []
         last = self.last
         for name, f in doc.fields(self.field):
+            if name == "title" and not self.folded <= f.vocab:
+                continue
             starts = f.phrase_starts(self.words, self.exact, self.needle)
             if starts:
                 found += [(name, start, start + last) for start in starts]
