@@ -52,7 +52,6 @@ class Field:
     _exact: dict[str, list[int]] | None = None
     _sorted: dict[bool, list[str]] | None = None
     _spans: list[tuple[int, int]] | None = None
-    _scan: str | None = None
 
     def __init__(self, text: str):
         self.text = text
@@ -100,15 +99,6 @@ class Field:
         if self._exact_joined is None:
             self._exact_joined = f" {' '.join(self.words)} "
         return self._exact_joined
-
-    @property
-    def scan(self) -> str:
-        """The folded words between spaces, for prefix scans."""
-        if self.padded is not None:
-            return self.padded
-        if self._scan is None:
-            self._scan = f" {' '.join(self.folded)} "
-        return self._scan
 
     def at(self, word: str) -> list[int]:
         """Where a folded word is in `joined` (the space before it): found with `find`
