@@ -463,8 +463,9 @@ class _Index:
         vocabulary = doc.vocabulary
         new = vocabulary.difference(seen)
         if new:
-            if len(seen) + len(new) > MAX_KNOWN_WORDS:
+            if len(seen) + len(new) > MAX_KNOWN_WORDS:  # start over with this article's
                 self.known = seen, starting, starting_words = set(), {}, set()
+                new = vocabulary
             match, implied = self.prefix_match, self.implied
             for word in new:
                 longest = match(word)
