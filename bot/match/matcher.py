@@ -1,112 +1,320 @@
 """Compiled topics, matched against articles: which topics, how strongly, and where.
 
-An article is tokenized once into a Document (folded words with positions, per field);
-every topic is then evaluated on it. A topic whose words are all absent from the
-article is rejected by one set test before its query is looked at, so most of the 50
-topics of a busy team cost almost nothing per article. Matching time is linear in the
-article's length: term look-ups are dictionary hits, phrases and NEAR walk the sorted
-positions of their words, and no regular expression is ever built from a query.
+An article is tokenized once into a Document: each field's words folded (lower case, no
+accents) by one `bytes.translate` when the text is Latin-1, and the article's
+vocabulary as a set. The Matcher then visits only the topics the article could match:
+an inverted index maps a word (or a prefix) to the topics that need it, so one set
+intersection with the vocabulary, and a look-up of the prefixes its words begin with,
+pick the few topics worth evaluating, however many topics there are. Word positions and
+character offsets are found on demand (`str.find` and `str.count` over the folded
+words), for the words of those topics only. Matching time is linear in the article's
+length: term look-ups are set and dictionary hits, phrases are substring searches, NEAR
+walks the sorted positions of its words, and the only regular expressions built from
+a query are escaped literal prefixes (an alternation of them, or one followed by the
+rest of its word), which cannot backtrack.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
 from bot.match.query import parse_query
-from bot.match.text import WORD, fold
+from bot.match.text import WORD, exact_words, fold, fold_text
 
 TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
+MAX_NEEDS = 64  # alternatives an AND or NEAR combines into what a match needs, at most
+MAX_KNOWN_WORDS = 200_000  # words whose prefixes the index remembers (then it starts over)
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
+Need = tuple[frozenset[str], frozenset[str]]  # words all present, prefixes all present
 
 
 class Field:
-    """One field of an article (title or body) as words with positions."""
+    """One field of an article (title or body): its folded words and their set, and on
+    demand the positions of a word or phrase, the words as written and character
+    offsets."""
+
+    # Worked out on demand (most fields never need them): None until then. Class
+    # defaults, so that making a field sets three attributes only.
+    _vocab: set[str] | None = None
+    _joined: str | None = None
+    _joined_at: dict[str, list[int]] | None = None
+    _exact_joined: str | None = None
+    _words: list[str] | None = None
+    _positions: dict[str, list[int]] | None = None
+    _offsets: dict[str, list[int]] | None = None
+    _exact: dict[str, list[int]] | None = None
+    _sorted: dict[bool, list[str]] | None = None
+    _spans: list[tuple[int, int]] | None = None
 
     def __init__(self, text: str):
         self.text = text
-        self.words = WORD.findall(text)
-        if text.isascii():
-            self.folded = WORD.findall(text.lower())  # ASCII lower keeps the words aligned
-        else:
-            self.folded = [fold(w) for w in self.words]
-        index: dict[str, list[int]] = {}
-        for position, word in enumerate(self.folded):
-            index.setdefault(word, []).append(position)
-        self.index = index
+        folded = fold_text(text)
+        if folded is None:  # beyond Latin-1: word by word
+            self.folded = [fold(w) for w in WORD.findall(text)]
+            self.padded = None
+        else:  # the folded text, one space around: " word " finds a whole word
+            self.folded = folded.split()
+            self.padded = f" {folded} "
 
-    @cached_property
-    def exact_index(self) -> dict[str, list[int]]:
-        index: dict[str, list[int]] = {}
-        for position, word in enumerate(self.words):
-            index.setdefault(word, []).append(position)
-        return index
+    @property
+    def vocab(self) -> set[str]:
+        """The distinct folded words."""
+        if self._vocab is None:
+            self._vocab = set(self.folded)
+        return self._vocab
 
-    @cached_property
-    def spans(self) -> list[tuple[int, int]]:
-        """Character offsets of each word, for snippets."""
-        return [m.span() for m in WORD.finditer(self.text)]
+    @property
+    def words(self) -> list[str]:
+        """The words as written (for the exact form)."""
+        if self._words is None:
+            self._words = exact_words(self.text)
+        return self._words
 
-    @cached_property
-    def sorted_words(self) -> list[str]:
-        return sorted(self.index)
+    @property
+    def joined(self) -> str:
+        """The folded words with one space between and around: a word or phrase is found
+        by `find`, its position by counting the spaces before it. Empty when a word of
+        the general path holds a space or is empty (then positions come from the list)."""
+        if self._joined is None:
+            joined = f" {' '.join(self.folded)} "
+            if (
+                self.padded is None
+                and self.folded
+                and ("  " in joined or joined.count(" ") != len(self.folded) + 1)
+            ):
+                joined = ""
+            self._joined = joined
+        return self._joined
 
-    @cached_property
-    def sorted_exact(self) -> list[str]:
-        return sorted(self.exact_index)
+    @property
+    def exact_joined(self) -> str:
+        """The words as written, one space between and around (they never hold one)."""
+        if self._exact_joined is None:
+            self._exact_joined = f" {' '.join(self.words)} "
+        return self._exact_joined
+
+    def at(self, word: str) -> list[int]:
+        """Where a folded word is in `joined` (the space before it): found with `find`
+        alone (a word absent: one fast scan). Needs `joined`."""
+        if self._joined_at is None:
+            self._joined_at = {}
+        found = self._joined_at.get(word)
+        if found is None:
+            found = self._joined_at[word] = []
+            needle, step, find = f" {word} ", len(word) + 1, self.joined.find
+            at = find(needle)
+            while at >= 0:
+                found.append(at)
+                at = find(needle, at + step)
+        return found
+
+    def pos(self, word: str) -> list[int]:
+        """The positions of a folded word."""
+        if self._positions is None:
+            self._positions = {}
+        found = self._positions.get(word)
+        if found is None:
+            joined = self.joined
+            if joined:  # numbered by counting the spaces before each
+                found = []
+                index = last = 0
+                for at in self.at(word):
+                    index += joined.count(" ", last, at)
+                    found.append(index)
+                    last = at
+            elif word not in self.vocab:
+                found = []
+            else:
+                found = [i for i, w in enumerate(self.folded) if w == word]
+            self._positions[word] = found
+        return found
+
+    def exact_pos(self, word: str) -> list[int]:
+        """The positions of a word as written."""
+        if self._exact is None:
+            self._exact = {}
+        found = self._exact.get(word)
+        if found is None:
+            found = self._exact[word] = (
+                _occurrences(self.exact_joined, f" {word} ", len(word) + 1)
+                if fold(word) in self.vocab
+                else []
+            )
+        return found
+
+    def phrase_starts(self, words: tuple[str, ...], exact: bool, needle: str) -> list[int]:
+        """The positions where the words follow one another (needle: " w1 w2 … ")."""
+        joined = self.exact_joined if exact else self.joined
+        if joined:
+            return _occurrences(joined, needle, len(words[0]) + 1)
+        listed = list(words)
+        return [s for s in self.pos(words[0]) if self.folded[s : s + len(listed)] == listed]
+
+    def has_phrase(self, words: tuple[str, ...], exact: bool, needle: str) -> bool:
+        joined = self.exact_joined if exact else self.joined
+        if joined:
+            return needle in joined
+        return bool(self.phrase_starts(words, exact, needle))
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether a folded word starts with the (folded) prefix."""
+        if self.padded is not None:
+            return f" {prefix}" in self.padded
+        return bool(self._prefixed(prefix, exact=False))
 
     def prefixed(self, term: Term) -> list[str]:
-        """The distinct words starting with the term's prefix (a bisect, not a scan)."""
-        words = self.sorted_exact if term.exact else self.sorted_words
-        start = bisect_left(words, term.word)
+        """The distinct words starting with the term's prefix, sorted."""
+        if self.padded is not None and not term.exact:
+            return sorted(set(_prefix_regex(term.word).findall(self.padded)))
+        return self._prefixed(term.word, term.exact)
+
+    def _prefixed(self, prefix: str, exact: bool) -> list[str]:
+        if self._sorted is None:
+            self._sorted = {}
+        words = self._sorted.get(exact)
+        if words is None:
+            words = self._sorted[exact] = sorted(set(self.words) if exact else self.vocab)
+        start = bisect_left(words, prefix)
         found = []
         for word in words[start:]:
-            if not word.startswith(term.word):
+            if not word.startswith(prefix):
                 break
             found.append(word)
         return found
 
     def has(self, term: Term) -> bool:
-        """Whether the term occurs at all: the cheap test of the first pass."""
+        """Whether the term occurs at all."""
         if term.prefix:
+            if not term.exact:
+                return self.has_prefix(term.word)
             return bool(self.prefixed(term))
-        return term.word in (self.exact_index if term.exact else self.index)
+        if term.exact:
+            return bool(self.exact_pos(term.word))
+        return term.word in self.vocab
 
     def positions(self, term: Term) -> list[int]:
-        index = self.exact_index if term.exact else self.index
+        find = self.exact_pos if term.exact else self.pos
         if term.prefix:
-            return sorted(p for word in self.prefixed(term) for p in index[word])
-        return index.get(term.word, [])
+            return sorted(p for word in self.prefixed(term) for p in find(word))
+        return find(term.word)
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Character offsets in the text of words first to last."""
+        if self.padded is None:
+            if self._spans is None:
+                self._spans = [m.span() for m in WORD.finditer(self.text)]
+            return self._spans[first][0], self._spans[last][1]
+        start = self._start(first)
+        if last == first:
+            return start, start + len(self.folded[first])
+        # The words after the first: skipped in the folded text, not looked up one by one.
+        return start, _skip(last - first).match(self.padded, start + 1).end() - 1
+
+    def offsets(self, word: str) -> list[int]:
+        """Where a folded word is in `padded` (the space before it, one character in:
+        its offset in the text). Needs `padded`."""
+        if self._offsets is None:
+            self._offsets = {}
+        found = self._offsets.get(word)
+        if found is None:
+            found = self._offsets[word] = []
+            needle, step, find = f" {word} ", len(word) + 1, self.padded.find
+            at = find(needle)
+            while at >= 0:
+                found.append(at)
+                at = find(needle, at + step)
+        return found
+
+    def _start(self, position: int) -> int:
+        """Where a word starts: the word's occurrences of " word " in the folded text
+        (character for character), in the order of its positions."""
+        word = self.folded[position]
+        offsets = self.offsets(word)
+        known = self._positions.get(word) if self._positions else None
+        if known is None:  # its rank: how often the word comes before (a C-level count)
+            return offsets[self.folded[:position].count(word)]
+        return offsets[bisect_left(known, position)]
 
 
-@dataclass
+_SKIPS: dict[int, re.Pattern[str]] = {}
+
+
+def _skip(count: int) -> re.Pattern[str]:
+    """A word, then `count` more, in a folded text (words and runs of spaces alternate:
+    it cannot backtrack)."""
+    rx = _SKIPS.get(count)
+    if rx is None:
+        rx = _SKIPS[count] = re.compile(f"[^ ]+(?: +[^ ]+){{{count}}}")
+    return rx
+
+
+def _within(padded: str, first: int, then: int, distance: int) -> bool:
+    """Whether the word at `then` is at most `distance` words after the one at `first`
+    (offsets in a folded text): `distance` words skipped from the first end past it."""
+    if first == then:
+        return True
+    skipped = _skip(distance).match(padded, first + 1)
+    return skipped is None or then < skipped.end()
+
+
+def _occurrences(joined: str, needle: str, step: int) -> list[int]:
+    """Positions of " word " (or " first … last ") in words joined by single spaces:
+    each found by `find`, numbered by counting the spaces since the last one (both
+    C-level scans); `step`, the first word and its space, lets occurrences overlap."""
+    found = []
+    index = last = 0
+    at = joined.find(needle)
+    while at >= 0:
+        index += joined.count(" ", last, at)
+        found.append(index)
+        last = at
+        at = joined.find(needle, at + step)
+    return found
+
+
+_PREFIX_REGEXES: dict[str, re.Pattern[str]] = {}
+
+
+def _prefix_regex(prefix: str) -> re.Pattern[str]:
+    """The words starting with a prefix in a folded text: " prefix…"."""
+    rx = _PREFIX_REGEXES.get(prefix)
+    if rx is None:
+        rx = _PREFIX_REGEXES[prefix] = re.compile(f" ({re.escape(prefix)}[^ ]*)")
+    return rx
+
+
 class Document:
     """An article, tokenized once for every topic."""
 
-    title: Field
-    body: Field
-    language: str | None = None
-    feed: str | None = None
-    vocabulary: frozenset[str] = field(init=False)
+    __slots__ = ("_both", "body", "feed", "language", "memo", "title", "vocabulary")
 
-    def __post_init__(self):
-        self.vocabulary = frozenset(self.title.index) | frozenset(self.body.index)
+    def __init__(
+        self, title: Field, body: Field, language: str | None = None, feed: str | None = None
+    ):
+        self.title = title
+        self.body = body
+        self.language = language
+        self.feed = feed
+        title._vocab = in_title = set(title.folded)
+        self.vocabulary = vocabulary = set(body.folded)
+        vocabulary |= in_title
+        self.memo: dict[int, tuple[Node, list[Hit]]] = {}
+        self._both = (("title", title), ("body", body))
 
-    @cached_property
-    def stems(self) -> frozenset[str]:
-        """The first 3 letters of each word: the quick reject of prefix terms."""
-        return frozenset(w[:3] for w in self.vocabulary)
+    def fields(self, name: str | None) -> tuple[tuple[str, Field], ...]:
+        if name is None:
+            return self._both
+        return self._both[:1] if name == "title" else self._both[1:]
 
-    def fields(self, name: str | None) -> Iterable[tuple[str, Field]]:
-        if name != "body":
-            yield "title", self.title
-        if name != "title":
-            yield "body", self.body
+    def has_prefix(self, prefix: str) -> bool:
+        return self.title.has_prefix(prefix) or self.body.has_prefix(prefix)
 
 
 def build_document(
@@ -143,26 +351,26 @@ class Topic:
 
 
 class CompiledQuery:
-    """A parsed query plus the words any match needs one of (the quick reject)."""
+    """A parsed query, what any match of it needs (the quick reject) and a yes/no test."""
 
     def __init__(self, text: str):
         self.text = text
         self.node = parse_query(text)
-        words, stems = set(), set()
-        _collect_words(self.node, words, stems)
-        self.words = frozenset(words)
-        self.stems = frozenset(stems)
-        # Sets of words one of which must be wholly present (a phrase needs all its words,
-        # "in" alone does not let "remain in mexico" through); None: no such rule.
+        # Alternatives, one of which a match needs wholly: words all present and prefixes
+        # all beginning some word (a phrase needs all its words: "in" alone does not let
+        # "remain in mexico" through); None: no such rule (NOT, filters).
         self.needs = _needs(self.node)
         self.test = _tester(self.node)
+        self.hits = _hitter(self.node)
 
     def could_match(self, doc: Document) -> bool:
-        if self.needs is not None:
-            return any(need <= doc.vocabulary for need in self.needs)
-        if not self.words.isdisjoint(doc.vocabulary):
+        if self.needs is None:
             return True
-        return bool(self.stems) and not self.stems.isdisjoint(doc.stems)
+        vocabulary = doc.vocabulary
+        return any(
+            words <= vocabulary and all(doc.has_prefix(p) for p in prefixes)
+            for words, prefixes in self.needs
+        )
 
     def evaluate(self, doc: Document) -> list[Hit] | None:
         """The hits when the query matches the document; None when it does not.
@@ -172,7 +380,7 @@ class CompiledQuery:
         """
         if not self.could_match(doc) or not self.test(doc):
             return None
-        return _eval(self.node, doc)
+        return self.hits(doc)
 
 
 class Matcher:
@@ -187,19 +395,132 @@ class Matcher:
             )
             for topic in topics
         ]
+        self._index = _Index([query.needs for _, query, _ in self.topics])
 
     def match(self, doc: Document) -> list[Match]:
         found = []
-        for topic, query, exclude in self.topics:
+        topics = self.topics
+        for number in self._index.candidates(doc):
+            topic, query, exclude = topics[number]
             if topic.languages and doc.language not in topic.languages:
                 continue
-            hits = query.evaluate(doc)
-            if hits is None:
+            if not query.test(doc):  # exact: the hits exist exactly when it passes
                 continue
-            if exclude is not None and exclude.evaluate(doc) is not None:
+            if exclude is not None and exclude.test(doc):  # exact, as the query's
                 continue
-            found.append(describe(topic.id, hits, doc))
+            found.append(describe(topic.id, query.hits(doc), doc))
         return found
+
+
+class _Index:
+    """Which topics an article could match, from what each topic needs.
+
+    Each alternative of a topic's needs is filed under one of its words, the one fewest
+    alternatives share ("remain in mexico" under "remain", not "in"), or, when it has
+    only prefixes, under one of them. An article then looks up only the words it has in
+    common with the index (one set intersection) and the prefixes its words begin with
+    (set operations over the words it has seen before, an alternation of the prefixes
+    for the rest); topics that need nothing are always candidates.
+    """
+
+    def __init__(self, needs: list[list[Need] | None]):
+        self.always = [number for number, need in enumerate(needs) if need is None]
+        alternatives = [
+            (number, words, prefixes)
+            for number, need in enumerate(needs)
+            for words, prefixes in need or ()
+        ]
+        shared = Counter(key for _, words, prefixes in alternatives for key in words | prefixes)
+
+        def rarest(keys: frozenset[str]) -> str:
+            return min(keys, key=lambda k: (shared[k], -len(k), k))
+
+        self.by_word: dict[str, list[tuple[int, frozenset[str], frozenset[str]]]] = {}
+        self.by_prefix: dict[str, list[tuple[int, frozenset[str], frozenset[str]]]] = {}
+        for number, words, prefixes in alternatives:
+            if words:
+                self.by_word.setdefault(rarest(words), []).append((number, words, prefixes))
+            else:
+                self.by_prefix.setdefault(rarest(prefixes), []).append((number, words, prefixes))
+        self.words = frozenset(self.by_word)
+        every_prefix = {p for _, _, prefixes in alternatives for p in prefixes}
+        # The scan finds, at each word's start, the longest prefix it begins with; the
+        # shorter ones it implies are looked up.
+        self.implied = {p: frozenset(q for q in every_prefix if p.startswith(q))
+                        for p in every_prefix}  # fmt: skip
+        # The prefixes a word begins with are remembered: words repeat across articles,
+        # so most articles look up all their words at once (set operations) and match
+        # the few new ones against one alternation of the prefixes.
+        self.prefix_match = re.compile(_literal_trie(every_prefix)).match if every_prefix else None
+        self.known: tuple[set[str], dict[str, frozenset[str]], set[str]] = set(), {}, set()
+
+    def prefixes(self, doc: Document) -> set[str]:
+        """The indexed prefixes some word of the document begins with."""
+        found: set[str] = set()
+        if self.prefix_match is None:
+            return found
+        seen, starting, starting_words = self.known  # replaced, never cleared, when full
+        vocabulary = doc.vocabulary
+        new = vocabulary.difference(seen)
+        if new:
+            if len(seen) + len(new) > MAX_KNOWN_WORDS:  # start over with this article's
+                self.known = seen, starting, starting_words = set(), {}, set()
+                new = vocabulary
+            match, implied = self.prefix_match, self.implied
+            for word in new:
+                longest = match(word)
+                if longest:
+                    starting[word] = implied[longest.group()]
+                    starting_words.add(word)  # after `starting`: another thread may look
+            seen |= new
+        for word in vocabulary.intersection(starting_words):
+            found |= starting[word]
+        return found
+
+    def candidates(self, doc: Document) -> list[int]:
+        """The topics (by number, in order) whose needs the document meets."""
+        vocabulary = doc.vocabulary
+        found = set(self.always)
+        present = None
+        for word in self.words.intersection(vocabulary):
+            for number, words, prefixes in self.by_word[word]:
+                if number in found or not words <= vocabulary:
+                    continue
+                if prefixes:
+                    if present is None:
+                        present = self.prefixes(doc)
+                    if not prefixes <= present:
+                        continue
+                found.add(number)
+        if self.by_prefix:
+            if present is None:
+                present = self.prefixes(doc)
+            for prefix in present.intersection(self.by_prefix):
+                for number, _, prefixes in self.by_prefix[prefix]:
+                    if number not in found and prefixes <= present:
+                        found.add(number)
+        return sorted(found)
+
+
+def _literal_trie(words: Iterable[str]) -> str:
+    """An alternation of literal words as a trie of escaped characters, longer words
+    first where one continues another: linear, and it tries each character once."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())
+                    if char]  # fmt: skip
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie)
 
 
 def describe(topic_id: str, hits: list[Hit], doc: Document) -> Match:
@@ -211,11 +532,14 @@ def describe(topic_id: str, hits: list[Hit], doc: Document) -> Match:
 def score(hits: list[Hit], doc: Document) -> float:
     """Title hits weigh more; each distinct matched word counts, repeats a little."""
     best: dict[str, float] = {}
+    title, body = doc.title.folded, doc.body.folded
     for field_name, start, end in hits:
-        source = doc.title if field_name == "title" else doc.body
-        weight = TITLE_WEIGHT if field_name == "title" else 1.0
-        key = " ".join(source.folded[start : end + 1])
-        best[key] = max(best.get(key, 0.0), weight)
+        words = title if field_name == "title" else body
+        key = words[start] if start == end else " ".join(words[start : end + 1])
+        if field_name == "title":  # the heavier weight: it wins
+            best[key] = TITLE_WEIGHT
+        elif key not in best:
+            best[key] = 1.0
     repeats = max(0, len(hits) - len(best))
     return round(sum(best.values()) + 0.1 * min(repeats, 10), 2)
 
@@ -223,28 +547,34 @@ def score(hits: list[Hit], doc: Document) -> float:
 def make_snippet(hits: list[Hit], doc: Document) -> tuple[str, tuple[tuple[int, int], ...]]:
     """About SNIPPET_CHARS of the body around its densest cluster of hits (the title when
     only the title matched), with hit offsets relative to the snippet."""
-    body_hits = sorted({(s, e) for f, s, e in hits if f == "body"})
-    source, chosen = (doc.body, body_hits) if body_hits else (doc.title, sorted(
-        {(s, e) for f, s, e in hits if f == "title"}))  # fmt: skip
+    chosen = {(s, e) for f, s, e in hits if f == "body"}
+    source = doc.body
+    if not chosen:
+        chosen = {(s, e) for f, s, e in hits if f == "title"}
+        source = doc.title
     if not source.text:
         return "", ()
-    spans = source.spans
     if not chosen:
         return _cut(source.text, 0), ()
-    char_hits = [(spans[s][0], spans[e][1]) for s, e in chosen]
-    anchor = max(
-        char_hits, key=lambda h: sum(1 for o in char_hits if 0 <= o[0] - h[0] < SNIPPET_CHARS)
-    )
-    start = max(0, anchor[0] - SNIPPET_CHARS // 4)
+    span = source.span
+    char_hits = [span(s, e) for s, e in sorted(chosen)]
+    if len(char_hits) == 1:
+        anchor = char_hits[0][0]
+    else:
+        # The hit with the most hits starting within SNIPPET_CHARS from its start (the
+        # first such): the starts ascend with the word positions, two bisects count them.
+        starts = [a for a, _ in char_hits]
+        anchor = max(
+            starts, key=lambda a: bisect_left(starts, a + SNIPPET_CHARS) - bisect_left(starts, a)
+        )
+    start = max(0, anchor - SNIPPET_CHARS // 4)
     if start:
         start = _word_start(source.text, start)
     text = _cut(source.text, start)
     lead = 1 if start else 0  # the "…" put in front
-    highlights = tuple(
-        (a - start + lead, b - start + lead)
-        for a, b in char_hits
-        if a >= start and b - start + lead <= len(text)
-    )
+    shift = lead - start
+    limit = len(text) - shift
+    highlights = tuple((a + shift, b + shift) for a, b in char_hits if a >= start and b <= limit)
     return text, highlights
 
 
@@ -262,29 +592,15 @@ def _cut(text: str, start: int) -> str:
     return ("…" if start else "") + piece
 
 
-def _collect_words(node: Node, words: set[str], stems: set[str]) -> None:
-    """The words of the query's positive parts (NOT and filters never make a match)."""
+def _needs(node: Node) -> list[Need] | None:
+    """Alternatives a match needs one of wholly (words all present, prefixes each
+    beginning a word); None when the node cannot be reduced to them (NOT, filters). An
+    exact form needs its folded form."""
     if isinstance(node, Term):
-        (stems if node.prefix else words).add(
-            fold(node.word)[:3] if node.prefix else fold(node.word)
-        )
-    elif isinstance(node, Phrase):
-        words.update(fold(w) for w in node.words)
-    elif isinstance(node, Near):
-        _collect_words(node.left, words, stems)
-        _collect_words(node.right, words, stems)
-    elif isinstance(node, And | Or):
-        for item in node.items:
-            _collect_words(item, words, stems)
-
-
-def _needs(node: Node) -> list[frozenset[str]] | None:
-    """Alternatives of words a match needs all of, one alternative at least; None when
-    the node cannot be reduced to words (prefixes, NOT, filters)."""
-    if isinstance(node, Term):
-        return None if node.prefix else [frozenset([fold(node.word)])]
+        word = frozenset([fold(node.word)])
+        return [(frozenset(), word)] if node.prefix else [(word, frozenset())]
     if isinstance(node, Phrase):
-        return [frozenset(fold(w) for w in node.words)]
+        return [(frozenset(fold(w) for w in node.words), frozenset())]
     if isinstance(node, Or):
         alternatives = []
         for item in node.items:
@@ -296,7 +612,16 @@ def _needs(node: Node) -> list[frozenset[str]] | None:
     if isinstance(node, And | Near):
         items = node.items if isinstance(node, And) else (node.left, node.right)
         known = [needs for item in items if (needs := _needs(item)) is not None]
-        return min(known, key=len) if known else None  # every item must hold: one will do
+        if not known:
+            return None
+        # Every item must hold: an alternative of each, together, while they are few
+        # (else the item with the fewest alternatives alone).
+        combined = known[0]
+        for needs in known[1:]:
+            if len(combined) * len(needs) > MAX_NEEDS:
+                return min(known, key=len)
+            combined = [(w1 | w2, p1 | p2) for w1, p1 in combined for w2, p2 in needs]
+        return combined
     return None  # Not, Filter
 
 
@@ -304,55 +629,165 @@ Test = Callable[[Document], bool]
 
 
 def _tester(node: Node) -> Test:
-    """Compile a node into a yes/no function of a document. An OR of plain words (the
-    bulk of a topic) becomes one set test; AND and OR stop at the first decisive item."""
+    """Compile a node into a yes/no function of a document, true exactly when _eval finds
+    hits. An OR of plain words (the bulk of a topic) becomes one set test; AND and OR
+    stop at the first decisive item."""
     if isinstance(node, Term) and not node.prefix:
         return _words_test(frozenset([node.word]), node.field, node.exact)
     if isinstance(node, Or):
         plain: dict[tuple[str | None, bool], set[str]] = {}
+        phrases = []
         tests = []
         for item in node.items:
             if isinstance(item, Term) and not item.prefix:
                 plain.setdefault((item.field, item.exact), set()).add(item.word)
+            elif isinstance(item, Phrase):
+                phrases.append(_PhraseParts(item))
             else:
                 tests.append(_tester(item))
+        anywhere = frozenset(plain.pop((None, False), ()))
         tests = [_words_test(frozenset(w), f, e) for (f, e), w in plain.items()] + tests
-        return lambda doc: any(test(doc) for test in tests)
+
+        def any_test(doc: Document) -> bool:
+            vocabulary = doc.vocabulary
+            if not anywhere.isdisjoint(vocabulary):
+                return True
+            for phrase in phrases:
+                if phrase.folded <= vocabulary and phrase.found_in(doc):
+                    return True
+            for test in tests:  # noqa: SIM110 (a loop: no generator made per call)
+                if test(doc):
+                    return True
+            return False
+
+        return any_test
     if isinstance(node, And):
         tests = [_tester(item) for item in node.items]
-        return lambda doc: all(test(doc) for test in tests)
+
+        def all_test(doc: Document) -> bool:
+            for test in tests:  # noqa: SIM110
+                if not test(doc):
+                    return False
+            return True
+
+        return all_test
     if isinstance(node, Not):
         inner = _tester(node.item)
         return lambda doc: not inner(doc)
     if isinstance(node, Phrase):
-        present = _words_test(frozenset(node.words), node.field, node.exact, every=True)
-        return lambda doc: present(doc) and bool(_phrase(node, doc))
+        return _phrase_test(node)
     if isinstance(node, Near):
+        plain_left, plain_right = _plain_words(node.left), _plain_words(node.right)
+        if plain_left and plain_right:
+            return _plain_near_test(plain_left, plain_right, node.distance)
         left, right = _tester(node.left), _tester(node.right)
-        return lambda doc: left(doc) and right(doc) and bool(_near(node, doc))
+        near = _near_hitter(node)
+        return lambda doc: left(doc) and right(doc) and near(doc) is not None
     if isinstance(node, Term):  # a prefix
         return lambda doc: any(f.has(node) for _, f in doc.fields(node.field))
-    return lambda doc: _eval(node, doc) is not None  # a filter
+    return lambda doc: _filter(node, doc)
 
 
-def _words_test(words: frozenset[str], field: str | None, exact: bool, every=False) -> Test:
-    """Does any (every) word occur in the field(s)? One set operation per field."""
-
+def _words_test(words: frozenset[str], field: str | None, exact: bool) -> Test:
+    """Does any word occur in the field(s)? One set operation per field."""
+    if field is None and not exact:
+        return lambda doc: not words.isdisjoint(doc.vocabulary)
     folded = frozenset(fold(w) for w in words)
 
-    def keys(doc: Document) -> list:
-        if field is None and not exact:
-            return [doc.vocabulary]
-        if exact and folded.isdisjoint(doc.vocabulary):
-            return []  # not even in folded form: no need to index the words as written
-        return [(f.exact_index if exact else f.index).keys() for _, f in doc.fields(field)]
+    def test(doc: Document) -> bool:
+        if folded.isdisjoint(doc.vocabulary):
+            return False  # not even in folded form: no need to look at the words as written
+        for _, f in doc.fields(field):
+            if not (set(f.words) if exact else f.vocab).isdisjoint(words):
+                return True
+        return False
 
-    if every:  # a phrase: all its words present (an exact phrase is checked in full after)
-        return lambda doc: exact or any(words <= k for k in keys(doc))
-    return lambda doc: any(not k.isdisjoint(words) for k in keys(doc))
+    return test
+
+
+def _plain_words(node: Node) -> frozenset[str] | None:
+    """The words of a plain word (folded, anywhere) or an OR of them; None otherwise."""
+    items = node.items if isinstance(node, Or) else (node,)
+    if all(isinstance(i, Term) and not (i.prefix or i.exact or i.field) for i in items):
+        return frozenset(i.word for i in items)  # type: ignore[union-attr]
+    return None
+
+
+def _plain_near_test(left: frozenset[str], right: frozenset[str], distance: int) -> Test:
+    """NEAR between plain words: some position of a left word and of a right word at
+    most `distance` apart in one field (each span is one word: the gap is the
+    difference)."""
+
+    def test(doc: Document) -> bool:
+        vocabulary = doc.vocabulary
+        lefts, rights = left.intersection(vocabulary), right.intersection(vocabulary)
+        if not lefts or not rights:
+            return False
+        for f in (doc.title, doc.body):
+            padded = f.padded
+            if padded is not None:  # by where the words are in the text
+                right_at = sorted(x for word in rights for x in f.offsets(word))
+                if not right_at:
+                    continue
+                for x in (x for word in lefts for x in f.offsets(word)):
+                    i = bisect_left(right_at, x)  # the nearest right word after, and before
+                    if i < len(right_at) and _within(padded, x, right_at[i], distance):
+                        return True
+                    if i and _within(padded, right_at[i - 1], x, distance):
+                        return True
+                continue
+            right_at = sorted(p for word in rights for p in f.pos(word))
+            if not right_at:
+                continue
+            for p in (p for word in lefts for p in f.pos(word)):
+                i = bisect_left(right_at, p - distance)
+                if i < len(right_at) and right_at[i] <= p + distance:
+                    return True
+        return False
+
+    return test
+
+
+class _PhraseParts:
+    """A phrase as the compiled functions use it."""
+
+    __slots__ = ("exact", "field", "folded", "last", "needle", "words")
+
+    def __init__(self, node: Phrase):
+        self.words, self.exact, self.field = node.words, node.exact, node.field
+        self.folded = frozenset(fold(w) for w in node.words)  # all needed, folded
+        self.needle = f" {' '.join(node.words)} "
+        self.last = len(node.words) - 1
+
+    def found_in(self, doc: Document) -> bool:
+        for name, f in doc.fields(self.field):
+            if name == "title" and not self.folded <= f.vocab:
+                continue  # the title's words are a set already: not there
+            if f.has_phrase(self.words, self.exact, self.needle):
+                return True
+        return False
+
+    def hits(self, doc: Document) -> list[Hit]:
+        found: list[Hit] = []
+        last = self.last
+        for name, f in doc.fields(self.field):
+            if name == "title" and not self.folded <= f.vocab:
+                continue
+            starts = f.phrase_starts(self.words, self.exact, self.needle)
+            if starts:
+                found += [(name, start, start + last) for start in starts]
+        return found
+
+
+def _phrase_test(node: Phrase) -> Test:
+    """All the words present (folded), then the phrase looked for in the field(s)."""
+    phrase = _PhraseParts(node)
+    return lambda doc: phrase.folded <= doc.vocabulary and phrase.found_in(doc)
 
 
 def _eval(node: Node, doc: Document) -> list[Hit] | None:
+    """The hits of a node, None when it does not match: the definition, node by node
+    (_hitter compiles the same into functions, _tester into a yes/no)."""
     if isinstance(node, Term):
         hits = [(name, p, p) for name, f in doc.fields(node.field) for p in f.positions(node)]
         return hits or None
@@ -372,31 +807,30 @@ def _eval(node: Node, doc: Document) -> list[Hit] | None:
     if isinstance(node, Not):
         return None if _eval(node.item, doc) is not None else []
     if isinstance(node, Near):
-        return _near(node, doc) or None
+        left, right = _eval(node.left, doc), _eval(node.right, doc)
+        return (_near(left, right, node.distance) if left and right else []) or None
     if isinstance(node, Filter):
-        actual = doc.language if node.name == "lang" else doc.feed
-        return [] if actual and actual.casefold() == node.value.casefold() else None
+        return [] if _filter(node, doc) else None
     raise TypeError(f"unknown query node {node!r}")
+
+
+def _filter(node: Filter, doc: Document) -> bool:
+    actual = doc.language if node.name == "lang" else doc.feed
+    return bool(actual) and actual.casefold() == node.value.casefold()
 
 
 def _phrase(node: Phrase, doc: Document) -> list[Hit]:
     hits = []
     last = len(node.words) - 1
+    needle = f" {' '.join(node.words)} "
     for name, f in doc.fields(node.field):
-        index = f.exact_index if node.exact else f.index
-        positions = [set(index.get(w, ())) for w in node.words]
-        if not all(positions):
-            continue
-        for start in sorted(positions[0]):
-            if all(start + i in positions[i] for i in range(1, last + 1)):
-                hits.append((name, start, start + last))
+        starts = f.phrase_starts(node.words, node.exact, needle)
+        hits.extend((name, start, start + last) for start in starts)
     return hits
 
 
-def _near(node: Near, doc: Document) -> list[Hit]:
-    left, right = _eval(node.left, doc), _eval(node.right, doc)
-    if not left or not right:
-        return []
+def _near(left: list[Hit], right: list[Hit], distance: int) -> list[Hit]:
+    """Each pair of a left and a right hit at most `distance` words apart, in one field."""
     hits = []
     for name in ("title", "body"):
         rights = sorted((s, e) for f, s, e in right if f == name)
@@ -408,12 +842,127 @@ def _near(node: Near, doc: Document) -> list[Hit]:
             if f != name:
                 continue
             # Only right spans that start no earlier than this can end within reach.
-            i = bisect_left(starts, s - node.distance - longest)
+            i = bisect_left(starts, s - distance - longest)
             for rs, re_ in rights[i:]:
-                if rs > e + node.distance:
+                if rs > e + distance:
                     break
                 gap = rs - e if rs > e else s - re_ if s > re_ else 0
-                if gap <= node.distance:
+                if gap <= distance:
                     hits.append((name, s, e))
                     hits.append((name, rs, re_))
     return hits
+
+
+Hits = Callable[[Document], list[Hit] | None]
+
+
+def _hitter(node: Node) -> Hits:
+    """Compile a node into a function giving what _eval gives (the same hits, perhaps in
+    another order: score and snippet do not depend on it). The plain words of an OR are
+    looked up together: one set intersection, then positions of those present only."""
+    if isinstance(node, Term):
+        return _term_hitter(node)
+    if isinstance(node, Phrase):
+        phrase = _PhraseParts(node)
+        return lambda doc: (phrase.hits(doc) or None) if phrase.folded <= doc.vocabulary else None
+    if isinstance(node, Or):
+        return _or_hitter(node)
+    if isinstance(node, And):
+        parts = [_hitter(item) for item in node.items]
+
+        def every(doc: Document) -> list[Hit] | None:
+            collected: list[Hit] = []
+            for part in parts:
+                hits = part(doc)
+                if hits is None:
+                    return None
+                collected += hits
+            return collected
+
+        return every
+    if isinstance(node, Not):
+        inner = _tester(node.item)
+        return lambda doc: None if inner(doc) else []
+    if isinstance(node, Near):
+        return _near_hitter(node)
+    if isinstance(node, Filter):
+        return lambda doc: [] if _filter(node, doc) else None
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def _term_hitter(node: Term) -> Hits:
+    field, word = node.field, node.word
+    if node.prefix or node.exact:
+        return lambda doc: (
+            [(name, p, p) for name, f in doc.fields(field) for p in f.positions(node)] or None
+        )
+
+    def hits(doc: Document) -> list[Hit] | None:
+        if word not in doc.vocabulary:
+            return None
+        return [(name, p, p) for name, f in doc.fields(field) for p in f.pos(word)] or None
+
+    return hits
+
+
+def _or_hitter(node: Or) -> Hits:
+    plain: dict[str, int] = {}  # word → how many items are that word (each adds its hits)
+    phrases = []
+    parts = []
+    for item in node.items:
+        if isinstance(item, Term) and not (item.prefix or item.exact or item.field):
+            plain[item.word] = plain.get(item.word, 0) + 1
+        elif isinstance(item, Phrase):
+            phrases.append(_PhraseParts(item))
+        else:
+            parts.append(_hitter(item))
+    words = frozenset(plain)
+
+    def any_of(doc: Document) -> list[Hit] | None:
+        found: list[Hit] = []
+        matched = False
+        if words:
+            title, body = doc.title, doc.body
+            in_title = title.vocab
+            for word in words.intersection(doc.vocabulary):
+                hits = [("title", p, p) for p in title.pos(word)] if word in in_title else []
+                hits += [("body", p, p) for p in body.pos(word)]
+                found += hits * plain[word]
+                matched = True
+        vocabulary = doc.vocabulary
+        for phrase in phrases:
+            if phrase.folded <= vocabulary:
+                hits = phrase.hits(doc)
+                if hits:
+                    found += hits
+                    matched = True
+        for part in parts:
+            hits = part(doc)
+            if hits is not None:
+                found += hits
+                matched = True
+        return found if matched else None
+
+    return any_of
+
+
+def _near_hitter(node: Near) -> Hits:
+    """NEAR's hits, worked out once per document: the yes/no pass needs them, and the
+    hits of a match again."""
+    left, right, distance = _hitter(node.left), _hitter(node.right), node.distance
+    key = id(node)
+
+    def near(doc: Document) -> list[Hit] | None:
+        known = doc.memo.get(key)
+        if known is not None and known[0] is node:  # it keeps the node: ids stay unique
+            return known[1]
+        hits = None
+        found_left = left(doc)
+        if found_left:
+            found_right = right(doc)
+            if found_right:
+                hits = _near(found_left, found_right, distance) or None
+        doc.memo[key] = (node, hits)
+        return hits
+
+    return near

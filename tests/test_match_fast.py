@@ -1,0 +1,218 @@
+"""The matcher's fast paths give what the plain definitions give: Latin-1 tokenizing by
+translate (and the general path beyond it), word positions and offsets found on demand,
+the prefix scan, and the inverted index that picks the topics worth evaluating."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import bot.match.matcher as matcher_module
+from bot.match.matcher import Field, Matcher, Topic, _Index, build_document
+from bot.match.text import WORD, exact_words, fold, fold_text, split_words
+
+# Latin-1 letters, digits and punctuation, the irregular ones (ß µ ½), typographic
+# punctuation and a few other scripts.
+LATIN_1 = "aAeEnNoOzZ09 _-.,;:'\"()\n\t\xa0éÉñÑüÜçÇøØæÆªº²¹ÿ¿¡«»·ßµ½¼¾"
+OTHERS = ["’", "“", "”", "—", "…", "ł", "Ş", "İ", "ς", "Σ", "ﬁ", "キ", "\u0301", "①"]
+ALPHABET = st.sampled_from([*LATIN_1, *OTHERS])
+TEXTS = st.text(ALPHABET, max_size=120) | st.text(max_size=60)
+
+
+def reference_words(text: str) -> list[str]:
+    return [fold(w) for w in WORD.findall(text)]
+
+
+@settings(max_examples=500)
+@given(TEXTS)
+def test_fold_text_is_word_by_word_folding(text):
+    folded = fold_text(text)
+    if folded is not None:
+        assert len(folded) == len(text)
+        assert folded.split() == reference_words(text)
+        assert [m.span() for m in WORD.finditer(folded)] == [m.span() for m in WORD.finditer(text)]
+    assert exact_words(text) == split_words(text)
+
+
+def test_fold_text_takes_the_general_path_beyond_latin_1():
+    assert fold_text("Quédate en México, ¡AÑO 2º!") == "quedate en mexico   ano 2o "
+    for text in ("Kyiv’s", "straße", "5 µm", "½ cup", "Łódź"):
+        assert fold_text(text) is None
+    assert Field("Kyiv’s STRASSE straße").folded == ["kyiv", "s", "strasse", "strasse"]
+
+
+@settings(max_examples=300)
+@given(TEXTS)
+def test_positions_and_offsets_on_demand(text):
+    field = Field(text)
+    assert field.folded == reference_words(text)
+    assert field.words == split_words(text)
+    spans = [m.span() for m in WORD.finditer(text)]
+    for position, word in enumerate(field.folded):
+        assert position in field.pos(word)
+        assert field.span(position, position) == spans[position]
+    for word in set(field.folded):
+        assert field.pos(word) == [i for i, w in enumerate(field.folded) if w == word]
+    for word in set(field.words):
+        assert field.exact_pos(word) == [i for i, w in enumerate(field.words) if w == word]
+    if spans:
+        assert field.span(0, len(spans) - 1) == (spans[0][0], spans[-1][1])
+
+
+def test_snippet_offsets_beyond_latin_1():
+    body = "Officials’ “Remain in Mexico” plan — straße, again: remain in Mexico."
+    (match,) = Matcher([Topic("t", '"remain in mexico" OR strasse')]).match(
+        build_document("News", body)
+    )
+    assert [match.snippet[a:b] for a, b in match.highlights] == [
+        "Remain in Mexico",
+        "straße",
+        "remain in Mexico",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ("deport*", "Deportations rose", True),
+        ("deport*", "They were redeported", False),  # the start of a word only
+        ("deport*", "deport", True),
+        ("deporta*", "deportees", False),
+        ("deporta* OR natur*", "Naturalización", True),
+        ("naturaliz*", "naturalizacion", True),
+        ("naturaliz*", "natural", False),
+        ("migr* NEAR/2 court", "the migrant court", True),
+        ("=Migr*", "the migrant court", False),
+        ("=Migr*", "Migrant court", True),
+        ("title:asil*", "asilo", False),  # the text here is the body
+        ("body:asil*", "asilo", True),
+        ("kyi*", "Kyiv’s", True),  # the general path
+        ("stra*", "Straße", True),
+    ],
+)
+def test_prefix_terms(query, text, expected):
+    matcher = Matcher([Topic("t", query)])
+    assert bool(matcher.match(build_document("", text))) is expected
+
+
+def test_overlapping_prefixes_of_many_topics():
+    prefixes = ["dep", "depor", "deport", "deporta", "naturaliz", "natur", "remit", "remes"]
+    matcher = Matcher([Topic(p, f"{p}* OR zzz") for p in prefixes])
+    found = [m.topic for m in matcher.match(build_document("Deportaciones", "naturales"))]
+    assert found == ["dep", "depor", "deport", "deporta", "natur"]
+    assert matcher._index.prefix_match.__self__.pattern.startswith("(?:")
+
+
+def test_index_files_alternatives_under_their_rarest_word():
+    matcher = Matcher(
+        [
+            Topic("mpp", '"remain in mexico" OR "wait in mexico"'),
+            Topic("mx", '"in mexico" title:border'),
+        ]
+    )
+    index = matcher._index
+    # an AND needs all its items: "in mexico" and border, filed under border, not "in"
+    assert set(index.by_word) == {"remain", "wait", "border"}
+    assert index.by_word["border"] == [(1, frozenset({"in", "mexico", "border"}), frozenset())]
+    doc = build_document("Wait in Mexico", "title:border is not in the title")
+    assert index.candidates(doc) == [0, 1]  # what a topic needs, not all it asks
+    assert [m.topic for m in matcher.match(doc)] == ["mpp"]
+    assert index.candidates(build_document("Border", "life in Canada")) == []
+    assert index.candidates(build_document("Remain", "in Canada")) == []
+
+
+def test_needs_of_and_near_combine_while_few():
+    from bot.match.matcher import MAX_NEEDS, CompiledQuery
+
+    near = CompiledQuery("(shelter OR shelters) NEAR/5 (tijuana OR juarez) lang:es")
+    assert sorted(sorted(words) for words, _ in near.needs) == [
+        ["juarez", "shelter"], ["juarez", "shelters"], ["shelter", "tijuana"],
+        ["shelters", "tijuana"],
+    ]  # fmt: skip
+    assert CompiledQuery("migra* asylum").needs == [(frozenset({"asylum"}), frozenset({"migra"}))]
+    many = " OR ".join(f"w{i}" for i in range(MAX_NEEDS))
+    assert len(CompiledQuery(f"({many}) (a OR b)").needs) == 2  # the fewer alternatives
+
+
+def test_topics_that_need_nothing_are_always_candidates():
+    index = _Index([None, [(frozenset({"asylum"}), frozenset())], None])
+    assert index.candidates(build_document("nothing", "at all")) == [0, 2]
+    assert index.candidates(build_document("asylum", "")) == [0, 1, 2]
+
+
+QUERIES = [
+    '"remain in mexico" OR (=MPP NEAR/3 asylum) OR migra*',
+    "(asylum OR asilo) AND (officers OR oficiales) NOT lunatic",
+    'title:("in mexico" OR remain) body:asylum',
+    "asylum lang:es",
+    '(asylum lang:es) OR (asilo NOT "lunatic asylum") OR migr*',
+    "migrant* NEAR/2 (court* OR =MPP)",
+    "title:remain* OR body:mexic*",
+]
+WORDS = ["remain", "in", "mexico", "México", "MPP", "mpp", "asylum", "asilo", "officers",
+         "lunatic", "migrants", "migrant", "migración", "court", "courts", "the", "Remain",
+         "Kyiv’s", "straße", ",", "—"]  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(WORDS), max_size=8),
+    st.lists(st.sampled_from(WORDS), max_size=30),
+    st.sampled_from([None, "en", "es"]),
+)
+def test_the_index_never_changes_what_matches(title, body, language):
+    topics = [Topic(str(i), q, exclude="lunatic" if i % 2 else None) for i, q in
+              enumerate(QUERIES)]  # fmt: skip
+    indexed = Matcher(topics)
+    with pytest.MonkeyPatch.context() as patch:  # no needs: every topic evaluated
+        patch.setattr(matcher_module, "_needs", lambda node: None)
+        everything = Matcher(topics)
+    assert everything._index.always == list(range(len(topics)))
+    doc = build_document(" ".join(title), " ".join(body), language=language)
+    assert indexed.match(doc) == everything.match(doc)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(WORDS), max_size=8),
+    st.lists(st.sampled_from(WORDS), max_size=30),
+    st.sampled_from([None, "en", "es"]),
+)
+def test_compiled_hits_are_the_definitions(title, body, language):
+    from collections import Counter
+
+    from bot.match.matcher import CompiledQuery, _eval
+
+    more = [
+        "asylum OR asylum OR (asylum NOT mexico)",
+        '"in in" OR "in in in"',
+        "(asylum OR migrants) NEAR/2 (mexico OR in)",
+        "in NEAR/1 in",
+        "(remain OR mexico) NEAR/3 (mexico OR the) NOT (asylum NEAR/1 asylum)",
+    ]
+    for text in [*QUERIES, *more]:
+        query = CompiledQuery(text)
+        doc = build_document(" ".join(title), " ".join(body), language=language)
+        expected = _eval(query.node, doc)
+        assert query.test(doc) is (expected is not None)
+        hits = query.hits(doc)
+        assert (hits is None) is (expected is None)
+        if hits is not None:
+            assert Counter(hits) == Counter(expected)  # the order does not count
+
+
+def test_the_prefixes_of_words_seen_before_are_remembered(monkeypatch):
+    matcher = Matcher([Topic("d", "deport* OR zzz"), Topic("n", "natur* OR zzz")])
+    index = matcher._index
+    first = build_document("Deportations", "natural")
+    assert index.prefixes(first) == {"deport", "natur"}
+    seen, starting, _ = index.known
+    assert {"deportations", "natural"} <= seen and set(starting) == {"deportations", "natural"}
+    assert index.prefixes(build_document("", "natural deportees")) == {"deport", "natur"}
+    assert index.prefixes(build_document("", "unnatural")) == set()
+    monkeypatch.setattr(matcher_module, "MAX_KNOWN_WORDS", 6)  # full: it starts over
+    doc = build_document("Deported", "by nature, deportees")  # "deportees" seen before
+    assert [m.topic for m in matcher.match(doc)] == ["d", "n"]
+    assert index.known[0] == {"deported", "by", "nature", "deportees"}
+    assert index.prefixes(build_document("", "natural deportees")) == {"deport", "natur"}
