@@ -1,28 +1,27 @@
 """Near-duplicate stories: the same wire story or press release on several sites.
 
 Two stories are one when their headlines are the same, or share most of their content
-words (Jaccard of the word sets at least TITLE_SIMILAR), or their opening text shares
-most of its three-word shingles (wire copies under edited headlines). Pairs are found by
-prefix filtering over an inverted index, not the n² comparisons of a pairwise loop.
+words (Jaccard of the word sets at least TITLE_SIMILAR: Google News items have nothing
+but a headline), or search's rule calls them copies (bot/cluster.py: MinHash sketches of
+the headline and lead, the same "also in" the archive search shows). Search compares a
+page of results one by one; a digest weighs thousands of stories, so pairs are found
+here by prefix filtering over an inverted index, not the n² comparisons of a loop.
 Pure: texts in, groups of indexes out.
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.cluster import THRESHOLD as COPY_THRESHOLD
+from bot.cluster import similarity, sketch
 from bot.match.text import fold, split_words
 
 TITLE_SIMILAR = 0.6
-TEXT_SIMILAR = 0.5
 MIN_TITLE_WORDS = 3  # shorter headlines ("Asylum news") only cluster when identical
-MIN_TEXT_WORDS = 20  # a teaser shorter than this says too little to compare
-TEXT_WORDS = 60  # the opening of the text is what wire copies share
-SAMPLE = 4  # one shingle in SAMPLE is compared (below)
 
 _STOPWORDS = """a an and are as at be by for from has have in is it its of on or that the this
     to was were will with after over new says said el la los las de del en y que por para con
@@ -42,7 +41,7 @@ def cluster(stories: Sequence[StoryText]) -> list[list[int]]:
     """Groups of indexes into `stories`, each in input order; singletons included, groups
     ordered by their first member."""
     titles = [_title_words(s.title) for s in stories]
-    texts = [_shingles(s.text) for s in stories]
+    sketches = [sketch(s.title, s.text) if s.text.strip() else frozenset() for s in stories]
     parent = list(range(len(stories)))
 
     def root(i: int) -> int:
@@ -61,8 +60,13 @@ def cluster(stories: Sequence[StoryText]) -> list[list[int]]:
         key = " ".join(_words(story.title))
         if key:
             join(i, exact.setdefault(key, i))
-    for sets, threshold in ((titles, TITLE_SIMILAR), (texts, TEXT_SIMILAR)):
-        for i, j in _similar_pairs(sets, threshold):
+    for i, j in _similar_pairs(titles, TITLE_SIMILAR):
+        join(i, j)
+    # Sketches that search calls copies share at least COPY_THRESHOLD of the bottom
+    # SKETCH_SIZE hashes of their union, so their plain Jaccard is at least T/(2-T):
+    # pairs are found at that bound and confirmed with search's own estimate.
+    for i, j in _similar_pairs(sketches, COPY_THRESHOLD / (2 - COPY_THRESHOLD)):
+        if similarity(sketches[i], sketches[j]) >= COPY_THRESHOLD:
             join(i, j)
     groups: defaultdict[int, list[int]] = defaultdict(list)
     for i in range(len(stories)):
@@ -106,14 +110,3 @@ def _words(text: str) -> list[str]:
 def _title_words(title: str) -> frozenset[str]:
     words = [w for w in _words(title) if w not in STOPWORDS]
     return frozenset(words) if len(words) >= MIN_TITLE_WORDS else frozenset()
-
-
-def _shingles(text: str) -> frozenset[int]:
-    words = _words(text[: TEXT_WORDS * 12])[:TEXT_WORDS]
-    if len(words) < MIN_TEXT_WORDS:
-        return frozenset()
-    # Broder's mod-k sampling: a fixed quarter of all possible shingles stands for the
-    # text; the Jaccard similarity of samples estimates that of the whole sets.
-    # crc32, not hash(): the same story must group the same way in every process.
-    grams = (" ".join(gram).encode() for gram in zip(words, words[1:], words[2:], strict=False))
-    return frozenset(h for h in map(zlib.crc32, grams) if h % SAMPLE == 0)
