@@ -68,12 +68,37 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    with _file_lock(engine, "migrate-lock", wait=True):
+        # Two processes started on a new database (the service and `health`) would both
+        # create the tables; the second waits here and then finds them made.
+        if current_revision(engine) == SCHEMA_HEAD:
+            return
+        try:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate the database: {exc}") from exc
+
+
+@contextmanager
+def _file_lock(engine: Engine, suffix: str, *, wait: bool) -> Iterator[bool]:
+    """An advisory lock on a file beside the database: yields whether we hold it (always,
+    when waiting). The OS drops it if the process dies. In-memory databases need none."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    fd = os.open(f"{database}.{suffix}", os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the database: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -84,17 +109,5 @@ def cycle_lock(engine: Engine) -> Iterator[bool]:
     `poll`): two cycles would fetch every feed twice and race to store the same entries.
     An advisory lock on a file beside the database; the OS drops it if a process dies.
     """
-    database = engine.url.database
-    if not database or database == ":memory:":
-        yield True
-        return
-    fd = os.open(f"{database}.poll-lock", os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
+    with _file_lock(engine, "poll-lock", wait=False) as ours:
+        yield ours
