@@ -34,6 +34,7 @@ CONFIRM_LIMIT = 200  # candidates the matcher confirms one by one to count exact
 RANK_WINDOW = 200  # candidate ids read at once (ids and scores only)
 BROAD_SHARE = 0.5  # a query the index says is in more of the archive than this is refused
 BROAD_MIN_ARTICLES = 10_000  # ... once the archive is this big
+RECENT = 2000  # the newest articles looked at first, to refuse a broad query before ranking
 SORTS = ("relevance", "date")
 MAX_LIMIT = 200
 
@@ -157,6 +158,12 @@ def _all_of(sets: list[set]) -> set | None:
     return set.intersection(*sets) if sets else None
 
 
+def _looks_broad(index: SqliteSearch, plan: Plan) -> bool:
+    """Whether the query is in most of the newest articles of a big archive."""
+    size = index.size()
+    return size >= BROAD_MIN_ARTICLES and index.recent_share(plan, RECENT) > BROAD_SHARE
+
+
 def _probe(index: SqliteSearch, plan: Plan) -> int:
     """The index's count of the query (filters aside); Refused when the query is in most
     of a big archive (`the`, `de OR la`, `inm*` in an immigration archive): ranking it
@@ -192,8 +199,11 @@ class _Walk:
         the query counted, and refused if it is in most of the archive: a selective query
         costs one pass of the index, not two. A query narrowed by filters is counted with
         them (in total()) and not refused: its user asked for a part of the archive."""
+        broad = self.filters == Filters() and _looks_broad(self.index, self.plan)
+        if broad:  # refuse it before ranking it
+            self.found = _probe(self.index, self.plan)
         self._rank_more()
-        if not self.exhausted and self.filters == Filters():
+        if not self.exhausted and self.filters == Filters() and not broad:
             self.found = _probe(self.index, self.plan)
 
     def _rank_more(self) -> bool:

@@ -203,3 +203,20 @@ def test_a_second_poll_cycle_on_the_same_database_is_skipped(workdir, httpserver
         store.close()
     free = json.loads(bot(workdir, "poll", "--all", "--json").stdout)
     assert "skipped" not in free and free["new"] == 1
+
+
+def test_commands_started_together_on_a_new_database_do_not_trip_over_each_other(workdir):
+    """The service and `health` (or any two commands) on a fresh database: one creates
+    the schema and the feeds, the others wait for it and find them."""
+    (workdir / "feeds.yaml").write_text(feeds_config(("Ok", "http://127.0.0.1:9/feed")))
+    environ = {**os.environ, "PYTHONPATH": str(REPO), "BOT_CONFIG": str(workdir / "feeds.yaml"),
+               "DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}"}  # fmt: skip
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "bot", "health"], cwd=workdir, env=environ,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]  # fmt: skip
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=120)
+        assert "no poll cycle has run yet" in stdout, stderr
+        assert stderr == ""

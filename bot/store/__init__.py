@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.digest.model import Candidate
 from bot.match.matcher import Match
@@ -58,8 +59,15 @@ class Store:
         return cycle_lock(self.engine)
 
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
-        with self._writing() as conn:
-            feed_rows.sync_declared(conn, specs, now)
+        specs = list(specs)
+        try:
+            with self._writing() as conn:
+                feed_rows.sync_declared(conn, specs, now)
+        except IntegrityError:
+            # Another process (the service and `health` started together on a new
+            # database) added the same feeds first; now they exist and are updated.
+            with self._writing() as conn:
+                feed_rows.sync_declared(conn, specs, now)
 
     def add_feed(self, spec: FeedSpec, now: datetime) -> bool:
         with self._writing() as conn:

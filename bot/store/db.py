@@ -60,30 +60,45 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there already).
-
-    Two processes starting on a new database (the service and a `health` check) would
-    both create the tables; the second would fail. One migrates at a time, under a lock
-    file beside the database, and the other then finds the schema current."""
+    """Bring the schema to the newest migration (a no-op when it is there already)."""
     if current_revision(engine) == SCHEMA_HEAD:
         return
-    with _file_lock(engine, "migrate-lock", wait=True):
-        if current_revision(engine) != SCHEMA_HEAD:
-            _upgrade(engine)
-
-
-def _upgrade(engine: Engine) -> None:
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    with _file_lock(engine, "migrate-lock", wait=True):
+        # Two processes started on a new database (the service and `health`) would both
+        # create the tables; the second waits here and then finds them made.
+        if current_revision(engine) == SCHEMA_HEAD:
+            return
+        try:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate the database: {exc}") from exc
+
+
+@contextmanager
+def _file_lock(engine: Engine, suffix: str, *, wait: bool) -> Iterator[bool]:
+    """An advisory lock on a file beside the database: yields whether we hold it (always,
+    when waiting). The OS drops it if the process dies. In-memory databases need none."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    fd = os.open(f"{database}.{suffix}", os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the database: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -94,25 +109,5 @@ def cycle_lock(engine: Engine) -> Iterator[bool]:
     `poll`): two cycles would fetch every feed twice and race to store the same entries.
     An advisory lock on a file beside the database; the OS drops it if a process dies.
     """
-    with _file_lock(engine, "poll-lock", wait=False) as held:
-        yield held
-
-
-@contextmanager
-def _file_lock(engine: Engine, suffix: str, *, wait: bool) -> Iterator[bool]:
-    """An advisory lock on DATABASE.suffix: yields whether it is held (with wait, it
-    always is, once free). In-memory databases need none."""
-    database = engine.url.database
-    if not database or database == ":memory:":
-        yield True
-        return
-    fd = os.open(f"{database}.{suffix}", os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
+    with _file_lock(engine, "poll-lock", wait=False) as ours:
+        yield ours
