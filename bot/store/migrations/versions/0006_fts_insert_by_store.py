@@ -1,0 +1,22 @@
+"""index new articles from the store, not from an insert trigger (see bot/store/fts.py)
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS articles_fts_insert")
+
+
+def downgrade() -> None:
+    from bot.store.fts import INSERT_TRIGGER
+
+    op.execute(INSERT_TRIGGER)
