@@ -37,6 +37,7 @@ class ChatPlan:
     timezone: str
     schedule: str
     quiet: bool
+    own_schedule: bool = False  # schedule or time zone set from the chat (/schedule, /timezone)
 
 
 @dataclass
@@ -57,7 +58,7 @@ class DigestOutcome:
 
 def chat_plans(config: BotConfig, settings: ChatSettings | None = None) -> list[ChatPlan]:
     """The chats of feeds.yaml, with what each changed from Telegram (subscriptions,
-    watches), then the chats an admin approved from Telegram that receive something."""
+    watches, schedule), then the chats an admin approved from Telegram that receive something."""
     settings = settings or ChatSettings()
     plans = []
     for chat in config.chats:
@@ -100,6 +101,11 @@ def _plan(config, settings, chat_id, thread, name, topic_ids, alert_ids, **sched
         topics.append((watch.topic_id, watch.name))
         if watch.alerts:
             alerts.append((watch.topic_id, watch.name))
+    own = settings.schedules.get(str(chat_id))
+    if own and own.schedule:
+        schedule["schedule"] = own.schedule
+    if own and own.timezone:
+        schedule["timezone"] = own.timezone
     return ChatPlan(
         key=chat_key(chat_id, thread),
         chat=chat_id,
@@ -110,6 +116,7 @@ def _plan(config, settings, chat_id, thread, name, topic_ids, alert_ids, **sched
         timezone=schedule.get("timezone") or config.settings.timezone,
         schedule=schedule.get("schedule") or DEFAULT_SCHEDULE,
         quiet=schedule.get("quiet", False),
+        own_schedule=own is not None,
     )
 
 

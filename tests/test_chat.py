@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -124,6 +125,10 @@ def test_search_pages_with_buttons_and_expired_buttons(start, fake_bot_api):
     fake_bot_api.push_update(button(GROUP, MEMBER, "s:99999:2", first.message_id))
     wait_for(lambda: any("expired" in (a.get("text") or "") for a in fake_bot_api.callback_answers),
              what="the expired answer")  # fmt: skip
+
+
+def all_with(fake, chat, needle: str) -> list:
+    return [m for m in fake.sent_to(chat) if needle in m.text]
 
 
 def first_message(fake, chat):
@@ -348,3 +353,32 @@ def test_a_spike_alerts_subscribed_chats_once_a_day(start, fake_bot_api):
 
     again = asyncio.run(spike_pass(bot.store, None, bot.app.chat_plans, now=datetime.now(UTC)))
     assert again == 0
+
+
+def test_schedule_and_timezone_are_changed_by_admins_and_reschedule_the_digest(start, fake_bot_api):
+    bot = start()
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/schedule"))
+    shown = with_text(fake_bot_api, GROUP, "Digest schedule").text
+    assert "08:00 (UTC), from feeds.yaml" in shown and "next digest" in shown
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/schedule 09:30"))
+    assert with_text(fake_bot_api, GROUP, "Only an admin can change the digest schedule")
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/schedule 25:00"))
+    assert "neither a time" in with_text(fake_bot_api, GROUP, "Not changed").text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/timezone Mars/Olympus"))
+    assert "is not a time zone" in with_text(fake_bot_api, GROUP, "Mars/Olympus").text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/timezone America/Tijuana"))
+    assert with_text(fake_bot_api, GROUP, "(America/Tijuana), set in this chat")
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/schedule 0 7 * * 1-5"))
+    changed = with_text(fake_bot_api, GROUP, "0 7 * * 1-5").text
+    assert "set in this chat" in changed and "07:00 (America/Tijuana)" in changed
+    job = bot.app.scheduler.get_job(f"digest:{GROUP}")
+    local = job.next_run_time.astimezone(ZoneInfo("America/Tijuana"))
+    assert (local.hour, local.minute) == (7, 0) and local.weekday() < 5  # rescheduled
+    assert bot.store.chat_settings().schedules[str(GROUP)].schedule == "0 7 * * 1-5"
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/status"))
+    assert "0 7 * * 1-5" in with_text(fake_bot_api, GROUP, "Status").text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/schedule default"))
+    wait_for(lambda: len(all_with(fake_bot_api, GROUP, "08:00 (America/Tijuana), set in")) == 2,
+             what="feeds.yaml's 08:00 again, in the chat's time zone")  # fmt: skip
+    job = bot.app.scheduler.get_job(f"digest:{GROUP}")
+    assert job.next_run_time.astimezone(ZoneInfo("America/Tijuana")).hour == 8

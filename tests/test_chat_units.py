@@ -17,7 +17,7 @@ from bot.digest.spikes import daily_counts, spike
 from bot.errors import FetchError
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.safety import connected_reason
-from bot.store import TopicChoice, Watch
+from bot.store import ChatSchedule, TopicChoice, Watch
 from tests.test_cli import bot
 
 
@@ -121,7 +121,9 @@ def test_check_shows_what_chats_changed(workdir):
     store.set_chat_access("-2002", "approved", name="Legal aid", by=7, now=now)
     store.set_topic_choice("-1001", "mpp", TopicChoice(True, True), 7, now)
     store.add_watch(Watch("-1001", "tps", '"temporary protected status"', False), 7, now)
+    store.set_chat_schedule("-1001", ChatSchedule("0 8 * * 1-5", "America/Tijuana"), 7, now)
     store.close()
     shown = bot(workdir, "check", config=config).stdout
-    assert "1 chats approved from Telegram, 1 topic choices, 1 watches" in shown
+    assert "1 chats approved from Telegram, 1 topic choices, 1 watches, 1 digest sch" in shown
     assert "chat -1001: topic mpp: digest+alerts" in shown and "watch tps" in shown
+    assert "chat -1001: digest 0 8 * * 1-5, timezone America/Tijuana" in shown

@@ -45,6 +45,8 @@ COMMANDS = [
     ("addfeed", "admins: /addfeed URL [NAME]"),
     ("removefeed", "admins: /removefeed NAME"),
     ("status", "last poll, feeds, today's counts, next digest"),
+    ("schedule", "when the digest comes; admins: /schedule 08:00"),
+    ("timezone", "this chat's time zone; admins: /timezone America/Tijuana"),
 ]
 
 
@@ -92,11 +94,18 @@ async def help_command(update: Update, context: Context) -> None:
     if plan and plan.topics:
         lines.append("Topics here: " + ", ".join(render.esc(title) for _, title in plan.topics))
         lines.append(render.next_digest_text(svc.next_digest(plan), plan.timezone).capitalize())
+        lines.append(_schedule_line(svc, update) + " (/schedule)")
     else:
         lines.append("This chat receives no digest yet: an admin can /subscribe it to a topic.")
     lines.append("")
     lines += [f"/{name} – {render.esc(text)}" for name, text in COMMANDS]
     await reply(update, "\n".join(lines))
+
+
+def _schedule_line(svc, update: Update) -> str:
+    from bot.chat.schedule import schedule_line  # it imports this module
+
+    return schedule_line(svc, update)
 
 
 # /search ------------------------------------------------------------------------------
@@ -366,6 +375,7 @@ async def status_command(update: Update, context: Context) -> None:
     plan = svc.plan_for(update.effective_chat.id, update.effective_message.message_thread_id)
     if plan and plan.topics:
         lines.append(render.next_digest_text(svc.next_digest(plan), plan.timezone).capitalize())
+    lines.append(_schedule_line(svc, update))
     await reply(update, "\n".join(lines))
 
 

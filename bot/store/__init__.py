@@ -18,14 +18,15 @@ from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
 from bot.store import chat_rows, feed_rows, outbox_rows, retention
 from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
-from bot.store.chat_rows import ChatSettings, TopicChoice, Watch
+from bot.store.chat_rows import ChatSchedule, ChatSettings, TopicChoice, Watch
 from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.outbox_rows import ChatState, PendingPart
 from bot.store.search_sqlite import SqliteSearch
 from bot.store.tables import articles, feeds, matches, poll_runs
 
 __all__ = [
-    "ChatSettings", "ChatState", "PendingPart", "SaveCounts", "Store", "TopicChoice", "Watch",
+    "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "SaveCounts", "Store",
+    "TopicChoice", "Watch",
 ]  # fmt: skip
 
 
@@ -257,6 +258,16 @@ class Store:
     def set_topic_choice(self, chat: str, topic: str, choice: TopicChoice, by, now) -> None:
         with self._writing() as conn:
             chat_rows.set_topic(conn, chat, topic, choice, by, now)
+
+    def set_chat_schedule(self, chat: str, schedule: ChatSchedule, by, now) -> None:
+        with self._writing() as conn:
+            chat_rows.set_schedule(conn, chat, schedule, by, now)
+
+    def add_matches(self, rows: list[dict]) -> int:
+        """Insert match rows (article_id, topic, score, snippet, highlights, matched_at),
+        keeping those already there; returns how many were new."""
+        with self._writing() as conn:
+            return chat_rows.add_matches(conn, rows)
 
     def add_watch(self, watch: Watch, by: int | None, now: datetime) -> bool:
         with self._writing() as conn:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert
 from bot.store.tables import (
     articles,
     chat_access,
+    chat_schedules,
     chat_searches,
     chat_topics,
     feeds,
@@ -49,12 +50,21 @@ class TopicChoice:
 
 
 @dataclass(frozen=True)
+class ChatSchedule:
+    """A chat's own digest schedule and time zone; None leaves feeds.yaml's in force."""
+
+    schedule: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
 class ChatSettings:
     """Everything chats changed, read at once (plans and the matcher are built from it)."""
 
     approved: dict[str, str | None] = field(default_factory=dict)  # chat → name
     choices: dict[str, dict[str, TopicChoice]] = field(default_factory=dict)
     watches: list[Watch] = field(default_factory=list)
+    schedules: dict[str, ChatSchedule] = field(default_factory=dict)
 
     def watches_of(self, chat: str) -> list[Watch]:
         return [w for w in self.watches if w.chat == chat]
@@ -72,7 +82,11 @@ def load_settings(conn: Connection) -> ChatSettings:
         Watch(row.chat, row.name, row.query, row.alerts)
         for row in conn.execute(select(watches).order_by(watches.c.chat, watches.c.name))
     ]
-    return ChatSettings(approved, choices, found)
+    schedules = {
+        row.chat: ChatSchedule(row.schedule, row.timezone)
+        for row in conn.execute(select(chat_schedules))
+    }
+    return ChatSettings(approved, choices, found, schedules)
 
 
 def access_status(conn: Connection, chat: str) -> str | None:
@@ -101,6 +115,27 @@ def set_topic(conn, chat: str, topic: str, choice: TopicChoice, by: int | None, 
         .values(chat=chat, topic=topic, **values)
         .on_conflict_do_update(index_elements=["chat", "topic"], set_=values)
     )
+
+
+def set_schedule(conn: Connection, chat: str, schedule: ChatSchedule, by, now) -> None:
+    """The chat's schedule and time zone; both None removes the row (feeds.yaml again)."""
+    if schedule.schedule is None and schedule.timezone is None:
+        conn.execute(delete(chat_schedules).where(chat_schedules.c.chat == chat))
+        return
+    values = {"schedule": schedule.schedule, "timezone": schedule.timezone, "by_user": by,
+              "at": now}  # fmt: skip
+    conn.execute(
+        insert(chat_schedules)
+        .values(chat=chat, **values)
+        .on_conflict_do_update(index_elements=["chat"], set_=values)
+    )
+
+
+def add_matches(conn: Connection, rows: list[dict]) -> int:
+    """Matches found afterwards (a new watch over the archive); existing ones stay."""
+    if not rows:
+        return 0
+    return conn.execute(insert(matches).on_conflict_do_nothing(), rows).rowcount
 
 
 def add_watch(conn: Connection, watch: Watch, by: int | None, now: datetime) -> bool:
