@@ -382,3 +382,30 @@ def test_schedule_and_timezone_are_changed_by_admins_and_reschedule_the_digest(s
              what="feeds.yaml's 08:00 again, in the chat's time zone")  # fmt: skip
     job = bot.app.scheduler.get_job(f"digest:{GROUP}")
     assert job.next_run_time.astimezone(ZoneInfo("America/Tijuana")).hour == 8
+
+
+def test_a_new_watch_matches_the_recent_archive_for_the_digest_not_alerts(start, fake_bot_api):
+    bot = start([
+        story(1, "Temporary protected status for Venezuelans extended", hours_ago=30),
+        story(2, "Temporary protected status in 2019", hours_ago=24 * 40),  # before the window
+        story(3, "Weather in Matamoros", hours_ago=2),
+    ])  # fmt: skip
+    fake_bot_api.push_update(
+        message(GROUP, ADMIN, '/watch tps "temporary protected status" alerts')
+    )
+    reply = with_text(fake_bot_api, GROUP, "Watching tps").text
+    assert "1 stored articles of the last 30 days match already" in reply
+    assert "those of the last 3 days in the next digest" in reply
+    topic = f"watch:{GROUP}:tps"
+    assert len(bot.store.topic_times(topic, NOW - timedelta(days=60))) == 1
+
+    import asyncio
+
+    from bot.digests import alert_pass
+
+    asyncio.run(alert_pass(bot.store, None, bot.app.chat_plans, now=datetime.now(UTC),
+                           max_items=10))  # fmt: skip
+    assert not [p for p in bot.store.pending_parts(str(GROUP))]  # an old story: no alert
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/digest"))
+    digest = with_text(fake_bot_api, GROUP, "daily digest").text
+    assert "Venezuelans extended" in digest and "2019" not in digest and "Weather" not in digest

@@ -4,7 +4,7 @@ captions, the rate limit, the connected-address check, and what `check` shows.""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -127,3 +127,29 @@ def test_check_shows_what_chats_changed(workdir):
     assert "1 chats approved from Telegram, 1 topic choices, 1 watches, 1 digest sch" in shown
     assert "chat -1001: topic mpp: digest+alerts" in shown and "watch tps" in shown
     assert "chat -1001: digest 0 8 * * 1-5, timezone America/Tijuana" in shown
+
+
+def test_watch_backfill_is_bounded_and_keeps_other_matches(httpserver, tmp_path):
+    from bot.chat.backfill import backfill
+    from bot.match.matcher import Topic
+    from bot.model import FeedSpec
+    from bot.store import Store
+    from tests.conftest import poll, rss
+
+    now = datetime.now(UTC)
+    items = [{"title": f"Asylum ruling {n}", "link": f"https://x.example/{n}", "guid": f"g{n}",
+              "pubDate": now - timedelta(days=n * 10)} for n in range(5)]  # fmt: skip
+    httpserver.expect_request("/feed").respond_with_data(rss(items), content_type="text/xml")
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        store.sync_feeds([FeedSpec("Wire", httpserver.url_for("/feed"))], now)
+        poll(store, topics=[Topic(id="asylum", query="asylum")])
+        watch = Watch("-1001", "rulings", "ruling", False)
+        capped = backfill(store, watch, now=now, stamp=now, limit=2, batch=1)
+        assert (capped.articles, capped.matched, capped.complete) == (2, 2, False)
+        full = backfill(store, watch, now=now, stamp=now, batch=2)  # 0, 10, 20 days old
+        assert (full.articles, full.matched, full.complete) == (3, 1, True)
+        assert len(store.topic_times(watch.topic_id, now - timedelta(days=99))) == 3
+        assert len(store.topic_times("asylum", now - timedelta(days=99))) == 5  # untouched
+    finally:
+        store.close()

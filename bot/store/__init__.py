@@ -263,11 +263,11 @@ class Store:
         with self._writing() as conn:
             chat_rows.set_schedule(conn, chat, schedule, by, now)
 
-    def add_matches(self, rows: list[dict]) -> int:
-        """Insert match rows (article_id, topic, score, snippet, highlights, matched_at),
-        keeping those already there; returns how many were new."""
+    def add_matches(self, by_article: Mapping[int, Sequence[Match]], stamp: datetime) -> int:
+        """Add matches (found at `stamp`), keeping those already there; returns how many
+        were new. replace_matches would drop the articles' other topics."""
         with self._writing() as conn:
-            return chat_rows.add_matches(conn, rows)
+            return chat_rows.add_matches(conn, by_article, stamp)
 
     def add_watch(self, watch: Watch, by: int | None, now: datetime) -> bool:
         with self._writing() as conn:

@@ -3,12 +3,15 @@ pages, spike alerts, and the counts /status and /trend read."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
+from bot.match.matcher import Match
+from bot.store.article_rows import _match_row as match_row
 from bot.store.tables import (
     articles,
     chat_access,
@@ -131,8 +134,13 @@ def set_schedule(conn: Connection, chat: str, schedule: ChatSchedule, by, now) -
     )
 
 
-def add_matches(conn: Connection, rows: list[dict]) -> int:
+def add_matches(conn: Connection, by_article: Mapping[int, Sequence[Match]], stamp) -> int:
     """Matches found afterwards (a new watch over the archive); existing ones stay."""
+    rows = [
+        match_row(match, stamp) | {"article_id": article_id}
+        for article_id, found in by_article.items()
+        for match in found
+    ]
     if not rows:
         return 0
     return conn.execute(insert(matches).on_conflict_do_nothing(), rows).rowcount
