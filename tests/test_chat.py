@@ -409,3 +409,17 @@ def test_a_new_watch_matches_the_recent_archive_for_the_digest_not_alerts(start,
     fake_bot_api.push_update(message(GROUP, MEMBER, "/digest"))
     digest = with_text(fake_bot_api, GROUP, "daily digest").text
     assert "Venezuelans extended" in digest and "2019" not in digest and "Weather" not in digest
+
+
+def test_a_flood_wait_on_a_reply_is_honoured_once(start, fake_bot_api, caplog):
+    start()
+    fake_bot_api.flood(retry_after=1, method="sendMessage")
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/help"))
+    assert with_text(fake_bot_api, GROUP, "News monitoring")
+    first, second = fake_bot_api.calls_to("sendMessage")[:2]
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 0.9  # Telegram's retry_after, waited
+    assert not [r for r in caplog.records if r.levelno >= 40]
+    fake_bot_api.flood(retry_after=1, times=2, method="sendMessage")  # twice: an error
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/topics"))
+    assert with_text(fake_bot_api, GROUP, "Something went wrong")

@@ -153,3 +153,29 @@ def test_watch_backfill_is_bounded_and_keeps_other_matches(httpserver, tmp_path)
         assert len(store.topic_times("asylum", now - timedelta(days=99))) == 5  # untouched
     finally:
         store.close()
+
+
+def test_replies_are_paced_per_chat_after_a_burst_and_buttons_are_not():
+    import time
+
+    from bot.chat.flood import ReplyLimiter
+    from bot.delivery.ratelimit import RateLimiter, RateLimits
+
+    limiter = ReplyLimiter(RateLimiter(RateLimits(per_chat_interval=0.2, per_chat_burst=2)))
+    sent: list[tuple[str, float]] = []
+
+    async def call(endpoint):
+        sent.append((endpoint, time.monotonic()))
+        return True
+
+    async def go():
+        start = time.monotonic()
+        for endpoint in ["sendMessage"] * 4 + ["answerCallbackQuery"] * 3:
+            await limiter.process_request(call, (endpoint,), {}, endpoint, {"chat_id": -5}, None)
+        return start
+
+    start = asyncio.run(go())
+    offsets = [round(at - start, 1) for _, at in sent]
+    assert offsets[:2] == [0.0, 0.0]  # the burst goes at once
+    assert offsets[2] >= 0.4 and offsets[3] >= 0.4  # then two in every 0.4 s
+    assert offsets[6] - offsets[3] < 0.1  # answering a button press is not held back

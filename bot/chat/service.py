@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot.chat import commands, schedule
 from bot.chat.access import Access, RateLimit
+from bot.chat.flood import ReplyLimiter
 from bot.delivery.telegram import api_base_url, hide_in_logs
 
 log = logging.getLogger("bot.chat")
@@ -196,6 +197,7 @@ def build_application(
         .token(token)
         .base_url(api_base_url(base_url))
         .concurrent_updates((polling or Polling()).concurrency)
+        .rate_limiter(ReplyLimiter(getattr(app.sender, "limiter", None)))  # shared with digests
         .build()
     )
     application.bot_data["service"] = ChatService(app)

@@ -21,7 +21,8 @@ from bot.delivery import ChatId
 class RateLimits:
     """The pace to keep; the defaults are Telegram's published limits."""
 
-    per_chat_interval: float = 1.0  # seconds between two messages to one chat
+    per_chat_interval: float = 1.0  # seconds between two messages to one chat, sustained
+    per_chat_burst: int = 1  # messages a chat may get at once before that pace applies
     per_group: int = 20  # messages to one group or channel per group_period
     group_period: float = 60.0
     overall: int = 30  # messages in all per overall_period
@@ -65,7 +66,8 @@ class RateLimiter:
 
     def _chat(self, chat: ChatId) -> tuple[asyncio.Lock, list[Window]]:
         if chat not in self.chats:
-            windows = [Window(1, self.limits.per_chat_interval)]
+            burst = max(1, self.limits.per_chat_burst)
+            windows = [Window(burst, self.limits.per_chat_interval * burst)]
             if is_group(chat):
                 windows.append(Window(self.limits.per_group, self.limits.group_period))
             self.chats[chat] = (asyncio.Lock(), windows)
