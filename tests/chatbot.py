@@ -74,6 +74,7 @@ class Running:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self.error: BaseException | None = None
+        self.closed = False
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         assert self._ready.wait(10)
@@ -95,6 +96,10 @@ class Running:
         return self.fake.push_update(update)
 
     def close(self) -> None:
+        """Stop the service (a second call does nothing)."""
+        if self.closed:
+            return
+        self.closed = True
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self.thread.join(30)

@@ -423,3 +423,21 @@ def test_a_flood_wait_on_a_reply_is_honoured_once(start, fake_bot_api, caplog):
     fake_bot_api.flood(retry_after=1, times=2, method="sendMessage")  # twice: an error
     fake_bot_api.push_update(message(GROUP, MEMBER, "/topics"))
     assert with_text(fake_bot_api, GROUP, "Something went wrong")
+
+
+def test_the_token_is_in_no_log_record_even_at_debug(start, fake_bot_api, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    bot = start()
+    fake_bot_api.drop(method="getUpdates")  # PTB logs the failed poll with its exception
+    fake_bot_api.flood(retry_after=1, method="sendMessage")
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/help"))
+    assert with_text(fake_bot_api, GROUP, "News monitoring")
+    bot.close()
+    formatter = logging.Formatter("%(name)s %(message)s")
+    names = {r.name for r in caplog.records}
+    assert {"httpx", "telegram.ext.ExtBot", "telegram.ext.Updater"} <= names  # they did log
+    leaks = [formatter.format(r) for r in caplog.records if fake_bot_api.token in (
+        formatter.format(r) + str(r.exc_info and r.exc_info[1]) + str(r.args))]  # fmt: skip
+    assert leaks == []
