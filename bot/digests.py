@@ -238,8 +238,9 @@ async def spike_pass(
     """After a poll: each topic whose day is well above its recent normal
     (bot/digest/spikes.py) gets one spike alert, that day, in each chat that receives
     it. Returns how many were written."""
-    from bot.digest.spikes import HISTORY_DAYS, daily_counts, spike
+    from bot.digest.spikes import HISTORY_DAYS, daily_counts, history_days, spike
 
+    first_poll = store.first_poll()
     written = 0
     counts: dict[tuple[str, str], object] = {}  # (topic, tz) → Spike | None
     for plan in plans:
@@ -251,7 +252,7 @@ async def spike_pass(
                 days = daily_counts(
                     store.topic_times(topic, since), plan.timezone, today, HISTORY_DAYS + 1
                 )
-                counts[key] = spike(days, today)
+                counts[key] = spike(days, today, history_days(first_poll, plan.timezone, today))
             found = counts[key]
             if found is None or store.spike_sent(plan.key, topic, today.isoformat()):
                 continue
@@ -275,7 +276,8 @@ def spike_message(plan: ChatPlan, title: str, found, top: list[dict]) -> str:
     normal = f"{found.median:g}"
     lines = [
         f"📈 <b>Coverage spike: {esc(title)}</b>",
-        f"{found.count} articles today ({found.day:%b %-d}); the 14-day median is {normal}.",
+        f"{found.count} articles today ({found.day:%b %-d}); the median of the {found.days} "
+        f"days before is {normal}.",
     ]
     for number, story in enumerate(top, 1):
         lines.append(

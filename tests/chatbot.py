@@ -7,7 +7,8 @@ import asyncio
 import itertools
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 
 from bot.app import App
 from bot.chat.service import Polling
@@ -109,6 +110,22 @@ class Running:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def clear_of_midnight(margin: float = 120.0) -> None:
+    """Sleep past midnight (UTC, the tests' time zone) when it is less than `margin`
+    seconds away, so that "today" cannot change while a test runs: counts of today's
+    articles (/status, spikes) then hold whatever the time of day."""
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), dt_time(), UTC)
+    if (midnight - now).total_seconds() < margin:
+        time.sleep((midnight - now).total_seconds() + 1)
+
+
+def earlier_today(minutes: float) -> datetime:
+    """`minutes` ago, but not before today's midnight (UTC): published today."""
+    now = datetime.now(UTC)
+    return max(now - timedelta(minutes=minutes), datetime.combine(now.date(), dt_time(), UTC))
 
 
 def wait_for(condition, seconds: float = 20, what: str = "the condition"):

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.chatbot import Running, button, message, wait_for
+from bot.store import Store
+from tests.chatbot import Running, button, clear_of_midnight, earlier_today, message, wait_for
 from tests.conftest import rss
 
 GROUP, ADMIN, MEMBER, STRANGER_GROUP = -1001, 7, 8, -2002
-NOW = datetime.now(UTC)
 
 
 def config(feed_url: str = "", **settings) -> str:
@@ -31,10 +31,11 @@ admins: [{ADMIN}]
 """
 
 
-def story(n: int, title: str, hours_ago: float = 1, text: str = "") -> dict:
+def story(n: int, title: str, hours_ago: float = 1, text: str = "", today=False) -> dict:
+    """An RSS item published `hours_ago` (with today=True: a few minutes ago, today)."""
+    published = earlier_today(n + 1) if today else datetime.now(UTC) - timedelta(hours=hours_ago)
     return {"title": title, "link": f"https://news.example/{n}", "guid": f"g{n}",
-            "pubDate": NOW - timedelta(hours=hours_ago),
-            "description": text or f"Story {n}: {title}."}  # fmt: skip
+            "pubDate": published, "description": text or f"Story {n}: {title}."}  # fmt: skip
 
 
 @pytest.fixture
@@ -42,14 +43,22 @@ def start(fake_bot_api, tmp_path, httpserver):
     """start(items=[...], **settings) → a running service whose one feed holds `items`."""
     running = []
 
-    def go(items=(), **settings):
+    def go(items=(), monitoring_days=0, **settings):
+        """monitoring_days: the database has polled since that many days ago."""
+        clear_of_midnight()
+        database = f"sqlite:///{tmp_path / 'bot.db'}"
+        if monitoring_days:
+            store, now = Store.open(database), datetime.now(UTC)
+            since = now - timedelta(days=monitoring_days)
+            store.record_cycle(since, since, {"feeds": 0})
+            store.close()
         url = ""
         if items:
             httpserver.expect_request("/feed").respond_with_data(
                 rss(list(items)), content_type="text/xml"
             )
             url = httpserver.url_for("/feed")
-        bot = Running(fake_bot_api, config(url, **settings), f"sqlite:///{tmp_path / 'bot.db'}")
+        bot = Running(fake_bot_api, config(url, **settings), database)
         running.append(bot)
         if items:
             wait_for(bot.store.last_cycle, what="the first poll")
@@ -341,10 +350,11 @@ def test_admins_private_chats_and_approvals(start, fake_bot_api):
 
 
 def test_a_spike_alerts_subscribed_chats_once_a_day(start, fake_bot_api):
-    items = [story(n, f"Remain in Mexico surge {n}", hours_ago=0) for n in range(6)]
-    bot = start(items)
+    items = [story(n, f"Remain in Mexico surge {n}", today=True) for n in range(6)]
+    bot = start(items, monitoring_days=10)
     spike = with_text(fake_bot_api, GROUP, "Coverage spike")
     assert "Remain in Mexico" in spike.text and "6 articles today" in spike.text
+    assert "the median of the 10 days before is 0" in spike.text
     assert "1. Remain in Mexico surge" in spike.text
 
     import asyncio
@@ -397,7 +407,7 @@ def test_a_new_watch_matches_the_recent_archive_for_the_digest_not_alerts(start,
     assert "1 stored articles of the last 30 days match already" in reply
     assert "those of the last 3 days in the next digest" in reply
     topic = f"watch:{GROUP}:tps"
-    assert len(bot.store.topic_times(topic, NOW - timedelta(days=60))) == 1
+    assert len(bot.store.topic_times(topic, datetime.now(UTC) - timedelta(days=60))) == 1
 
     import asyncio
 

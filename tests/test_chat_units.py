@@ -4,7 +4,7 @@ captions, the rate limit, the connected-address check, and what `check` shows.""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
 import pytest
@@ -48,6 +48,61 @@ def test_long_answers_are_split_at_4096_between_blocks():
 )
 def test_spike_rule(counts, expected):
     assert (spike(counts, date(2026, 5, 1)) is not None) is expected
+
+
+@pytest.mark.parametrize(
+    "history, expected",
+    [(0, None), (6, None), (7, 7), (14, None), (30, None)],
+    ids=["first-day", "six-days", "seven-days", "fourteen-with-the-busy-week", "thirty"],
+)
+def test_spike_needs_a_week_of_history_and_counts_the_days_it_has(history, expected):
+    counts = [3] * 8 + [0] * 6 + [6]  # the last 7 days before today are quiet, the 7 before not
+    found = spike(counts, date(2026, 5, 1), history)
+    assert (found and found.days) == expected
+
+
+def test_spike_pass_says_how_many_days_of_history_and_waits_for_seven(httpserver, tmp_path):
+    """Independent of the wall clock: `now` is yesterday noon (UTC), passed in."""
+    from sqlalchemy import update
+
+    from bot.config import parse_config
+    from bot.digests import chat_plans, spike_pass
+    from bot.match.matcher import Topic
+    from bot.model import FeedSpec
+    from bot.store import Store
+    from bot.store.tables import poll_runs
+    from tests.conftest import poll, rss
+
+    now = datetime.combine(datetime.now(UTC).date() - timedelta(days=1), time(12), UTC)
+    items = [{"title": f"Remain in Mexico surge {n}", "link": f"https://x.example/{n}",
+              "guid": f"g{n}", "pubDate": now - timedelta(minutes=5 * n + 1)}
+             for n in range(6)]  # fmt: skip
+    items += [{"title": f"Remain in Mexico day {d}", "link": f"https://x.example/d{d}",
+               "guid": f"d{d}", "pubDate": now - timedelta(days=d)}
+              for d in range(1, 12)]  # fmt: skip
+    httpserver.expect_request("/feed").respond_with_data(rss(items), content_type="text/xml")
+    config = parse_config(
+        "settings: {timezone: UTC}\ntopics: {mpp: {title: MPP, query: '\"remain in mexico\"'}}\n"
+        "chats: [{id: -1001, name: Team}]\n"
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        store.sync_feeds([FeedSpec("Wire", httpserver.url_for("/feed"))], now)
+        poll(store, topics=[Topic(id="mpp", query='"remain in mexico"')])
+        plans = chat_plans(config, store.chat_settings())
+
+        def monitoring_since(days: int) -> int:
+            with store.engine.begin() as conn:
+                conn.execute(update(poll_runs).values(started_at=now - timedelta(days=days)))
+            return asyncio.run(spike_pass(store, None, plans, now=now))
+
+        assert monitoring_since(3) == 0  # 3 days of history: no normal to compare with yet
+        assert monitoring_since(9) == 1
+        (part,) = store.pending_parts("-1001")
+        assert "6 articles today" in part.html and "median of the 9 days before is 1" in part.html
+        assert monitoring_since(30) == 0  # once a day
+    finally:
+        store.close()
 
 
 def test_daily_counts_use_local_days():

@@ -136,6 +136,11 @@ class Store:
                 poll_runs.insert().values(started_at=started, finished_at=finished, summary=summary)
             )
 
+    def first_poll(self) -> datetime | None:
+        """When the first poll cycle started: monitoring (and coverage history) began."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(poll_runs.c.started_at).order_by(poll_runs.c.id).limit(1))
+
     def last_cycle(self) -> dict | None:
         """The newest poll cycle: its times and summary, or None before the first."""
         with self.engine.connect() as conn:
