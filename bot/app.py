@@ -181,7 +181,7 @@ class App:
             async with TelegramSender(
                 self.env.telegram_token,
                 base_url=self.env.telegram_api_base_url,
-                limits=REPLY_LIMITS,  # one pace for digests and chat replies (bot/chat/flood.py)
+                limits=REPLY_LIMITS,  # its limiter paces chat replies too (bot/chat/flood.py)
             ) as sender:
                 yield sender
         else:

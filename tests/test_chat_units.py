@@ -234,3 +234,22 @@ def test_replies_are_paced_per_chat_after_a_burst_and_buttons_are_not():
     assert offsets[:2] == [0.0, 0.0]  # the burst goes at once
     assert offsets[2] >= 0.4 and offsets[3] >= 0.4  # then two in every 0.4 s
     assert offsets[6] - offsets[3] < 0.1  # answering a button press is not held back
+
+
+def test_digest_parts_keep_the_steady_pace_with_a_burst_limiter():
+    import time
+
+    from bot.delivery.ratelimit import RateLimiter, RateLimits
+
+    limiter = RateLimiter(RateLimits(per_chat_interval=0.2, per_chat_burst=3))
+
+    async def go():
+        times = []
+        for burst in (False, False, True):
+            await limiter.wait(7, burst=burst)
+            times.append(time.monotonic())
+        return times
+
+    first, second, reply = asyncio.run(go())
+    assert second - first >= 0.19  # digest parts: one per interval, as before
+    assert reply - second < 0.1  # a reply may follow at once: 2 of 3 in the burst window

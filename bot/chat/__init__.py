@@ -1,6 +1,7 @@
 """The chat interface: Telegram commands, who may use them, and what they answer.
 
 service.py   the python-telegram-bot Application: wiring, the gate, the error handler
+flood.py     replies within Telegram's flood limits (the delivery limiter, shared)
 access.py    which chats get answers, who is an admin, the per-user rate limit
 commands.py  one small handler per command
 render.py    answers as Telegram HTML (escaped), split at 4096 characters

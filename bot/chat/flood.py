@@ -5,8 +5,9 @@ The decision: replies share one limiter with digests and alerts (App.serve passe
 sender's), because Telegram counts a bot's messages together: at most 20 a minute in a
 group and 30 a second overall. In one chat, 1 a second sustained is Telegram's advice,
 but a person who sends three commands in a row should get three quick answers, so a chat
-may get a burst of REPLY_BURST messages, then one a second (Telegram tolerates short
-bursts; its 429s come from sustained rates). Only messages are paced (send*, edit*,
+may get a burst of REPLY_BURST replies, then one a second (Telegram tolerates short
+bursts; its 429s come from sustained rates). Digest parts keep one a second in a chat,
+and every message counts against both paces. Only messages are paced (send*, edit*,
 copy*, forward*): answering a button press, getUpdates and getChatAdministrators are not.
 
 A 429 (RetryAfter) on a reply is honoured once: the chat is paused for Telegram's wait
@@ -52,7 +53,7 @@ class ReplyLimiter(BaseRateLimiter[None]):
         paced = endpoint.startswith(PACED)
         chat = data.get("chat_id") if paced else None
         if paced:
-            await self.limiter.wait(chat)
+            await self.limiter.wait(chat, burst=True)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
@@ -64,5 +65,5 @@ class ReplyLimiter(BaseRateLimiter[None]):
                 await asyncio.sleep(wait)
             else:  # every message to this chat waits, this one first
                 self.limiter.pause(chat, wait)
-                await self.limiter.wait(chat)
+                await self.limiter.wait(chat, burst=True)
             return await callback(*args, **kwargs)
