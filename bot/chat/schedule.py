@@ -33,7 +33,7 @@ def current(svc, update: Update) -> tuple[str, str, bool, object]:
 
 
 def schedule_line(svc, update: Update) -> str:
-    """ "Digest schedule: 08:00 (UTC), from feeds.yaml" (for /schedule, /start, /status)."""
+    """One line for /schedule, /start and /status: the schedule, its zone, its origin."""
     schedule, timezone, own, _ = current(svc, update)
     origin = "set in this chat" if own else "from feeds.yaml"
     return (
