@@ -175,10 +175,13 @@ class App:
     async def open_sender(self, stream=None):
         """Telegram when a token is set; otherwise the console (`stream`, default stdout)."""
         if self.env.telegram_token:
+            from bot.chat.flood import REPLY_LIMITS
             from bot.delivery.telegram import TelegramSender
 
             async with TelegramSender(
-                self.env.telegram_token, base_url=self.env.telegram_api_base_url
+                self.env.telegram_token,
+                base_url=self.env.telegram_api_base_url,
+                limits=REPLY_LIMITS,  # its limiter paces chat replies too (bot/chat/flood.py)
             ) as sender:
                 yield sender
         else:

@@ -101,7 +101,7 @@ def chat_changes(env, config) -> list[str]:
         f"database: beside feeds.yaml: {sum(f.enabled for f in added)} feeds added from chats "
         f"or OPML, {len(settings.approved)} chats approved from Telegram, "
         f"{sum(len(c) for c in settings.choices.values())} topic choices, "
-        f"{len(settings.watches)} watches"
+        f"{len(settings.watches)} watches, {len(settings.schedules)} digest schedules"
     ]
     for feed in added:
         state = "" if feed.enabled else " (removed)"
@@ -116,4 +116,8 @@ def chat_changes(env, config) -> list[str]:
     for watch in settings.watches:
         alerts = " +alerts" if watch.alerts else ""
         lines.append(f"  chat {watch.chat}: watch {watch.name}{alerts}: {watch.query}")
+    for chat, own in settings.schedules.items():
+        parts = [f"digest {own.schedule}"] if own.schedule else []
+        parts += [f"timezone {own.timezone}"] if own.timezone else []
+        lines.append(f"  chat {chat}: {', '.join(parts)} (over feeds.yaml)")
     return lines

@@ -37,6 +37,7 @@ class ChatPlan:
     timezone: str
     schedule: str
     quiet: bool
+    own_schedule: bool = False  # schedule or time zone set from the chat (/schedule, /timezone)
 
 
 @dataclass
@@ -57,7 +58,7 @@ class DigestOutcome:
 
 def chat_plans(config: BotConfig, settings: ChatSettings | None = None) -> list[ChatPlan]:
     """The chats of feeds.yaml, with what each changed from Telegram (subscriptions,
-    watches), then the chats an admin approved from Telegram that receive something."""
+    watches, schedule), then the chats an admin approved from Telegram that receive something."""
     settings = settings or ChatSettings()
     plans = []
     for chat in config.chats:
@@ -100,6 +101,11 @@ def _plan(config, settings, chat_id, thread, name, topic_ids, alert_ids, **sched
         topics.append((watch.topic_id, watch.name))
         if watch.alerts:
             alerts.append((watch.topic_id, watch.name))
+    own = settings.schedules.get(str(chat_id))
+    if own and own.schedule:
+        schedule["schedule"] = own.schedule
+    if own and own.timezone:
+        schedule["timezone"] = own.timezone
     return ChatPlan(
         key=chat_key(chat_id, thread),
         chat=chat_id,
@@ -110,6 +116,7 @@ def _plan(config, settings, chat_id, thread, name, topic_ids, alert_ids, **sched
         timezone=schedule.get("timezone") or config.settings.timezone,
         schedule=schedule.get("schedule") or DEFAULT_SCHEDULE,
         quiet=schedule.get("quiet", False),
+        own_schedule=own is not None,
     )
 
 
@@ -231,8 +238,9 @@ async def spike_pass(
     """After a poll: each topic whose day is well above its recent normal
     (bot/digest/spikes.py) gets one spike alert, that day, in each chat that receives
     it. Returns how many were written."""
-    from bot.digest.spikes import HISTORY_DAYS, daily_counts, spike
+    from bot.digest.spikes import HISTORY_DAYS, daily_counts, history_days, spike
 
+    first_poll = store.first_poll()
     written = 0
     counts: dict[tuple[str, str], object] = {}  # (topic, tz) → Spike | None
     for plan in plans:
@@ -244,7 +252,7 @@ async def spike_pass(
                 days = daily_counts(
                     store.topic_times(topic, since), plan.timezone, today, HISTORY_DAYS + 1
                 )
-                counts[key] = spike(days, today)
+                counts[key] = spike(days, today, history_days(first_poll, plan.timezone, today))
             found = counts[key]
             if found is None or store.spike_sent(plan.key, topic, today.isoformat()):
                 continue
@@ -268,7 +276,8 @@ def spike_message(plan: ChatPlan, title: str, found, top: list[dict]) -> str:
     normal = f"{found.median:g}"
     lines = [
         f"📈 <b>Coverage spike: {esc(title)}</b>",
-        f"{found.count} articles today ({found.day:%b %-d}); the 14-day median is {normal}.",
+        f"{found.count} articles today ({found.day:%b %-d}); the median of the {found.days} "
+        f"days before is {normal}.",
     ]
     for number, story in enumerate(top, 1):
         lines.append(

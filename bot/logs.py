@@ -18,18 +18,29 @@ QUIET = (
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces secrets (the bot token) wherever they appear in a record's message."""
+    """Replaces secrets (the bot token) wherever they appear in a record: its message and
+    its exception's text. An exception that quotes a secret is kept as redacted text only
+    (exc_text, which formatters print), since handlers would format the original again."""
 
     def __init__(self, secrets: list[str]):
         super().__init__()
         self.secrets = [s for s in secrets if s]
 
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[token]")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "[token]")
-            record.msg, record.args = message, None
+        if not self.secrets:
+            return True
+        record.msg, record.args = self.redact(record.getMessage()), None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            if any(secret in text for secret in self.secrets):
+                record.exc_info, record.exc_text = None, self.redact(text)
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
         return True
 
 

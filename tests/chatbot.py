@@ -7,7 +7,8 @@ import asyncio
 import itertools
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 
 from bot.app import App
 from bot.chat.service import Polling
@@ -74,6 +75,7 @@ class Running:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self.error: BaseException | None = None
+        self.closed = False
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         assert self._ready.wait(10)
@@ -95,6 +97,10 @@ class Running:
         return self.fake.push_update(update)
 
     def close(self) -> None:
+        """Stop the service (a second call does nothing)."""
+        if self.closed:
+            return
+        self.closed = True
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self.thread.join(30)
@@ -104,6 +110,22 @@ class Running:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+def clear_of_midnight(margin: float = 120.0) -> None:
+    """Sleep past midnight (UTC, the tests' time zone) when it is less than `margin`
+    seconds away, so that "today" cannot change while a test runs: counts of today's
+    articles (/status, spikes) then hold whatever the time of day."""
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), dt_time(), UTC)
+    if (midnight - now).total_seconds() < margin:
+        time.sleep((midnight - now).total_seconds() + 1)
+
+
+def earlier_today(minutes: float) -> datetime:
+    """`minutes` ago, but not before today's midnight (UTC): published today."""
+    now = datetime.now(UTC)
+    return max(now - timedelta(minutes=minutes), datetime.combine(now.date(), dt_time(), UTC))
 
 
 def wait_for(condition, seconds: float = 20, what: str = "the condition"):

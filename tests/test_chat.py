@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.chatbot import Running, button, message, wait_for
+from bot.store import Store
+from tests.chatbot import Running, button, clear_of_midnight, earlier_today, message, wait_for
 from tests.conftest import rss
 
 GROUP, ADMIN, MEMBER, STRANGER_GROUP = -1001, 7, 8, -2002
-NOW = datetime.now(UTC)
 
 
 def config(feed_url: str = "", **settings) -> str:
@@ -30,10 +31,11 @@ admins: [{ADMIN}]
 """
 
 
-def story(n: int, title: str, hours_ago: float = 1, text: str = "") -> dict:
+def story(n: int, title: str, hours_ago: float = 1, text: str = "", today=False) -> dict:
+    """An RSS item published `hours_ago` (with today=True: a few minutes ago, today)."""
+    published = earlier_today(n + 1) if today else datetime.now(UTC) - timedelta(hours=hours_ago)
     return {"title": title, "link": f"https://news.example/{n}", "guid": f"g{n}",
-            "pubDate": NOW - timedelta(hours=hours_ago),
-            "description": text or f"Story {n}: {title}."}  # fmt: skip
+            "pubDate": published, "description": text or f"Story {n}: {title}."}  # fmt: skip
 
 
 @pytest.fixture
@@ -41,14 +43,22 @@ def start(fake_bot_api, tmp_path, httpserver):
     """start(items=[...], **settings) → a running service whose one feed holds `items`."""
     running = []
 
-    def go(items=(), **settings):
+    def go(items=(), monitoring_days=0, **settings):
+        """monitoring_days: the database has polled since that many days ago."""
+        clear_of_midnight()
+        database = f"sqlite:///{tmp_path / 'bot.db'}"
+        if monitoring_days:
+            store, now = Store.open(database), datetime.now(UTC)
+            since = now - timedelta(days=monitoring_days)
+            store.record_cycle(since, since, {"feeds": 0})
+            store.close()
         url = ""
         if items:
             httpserver.expect_request("/feed").respond_with_data(
                 rss(list(items)), content_type="text/xml"
             )
             url = httpserver.url_for("/feed")
-        bot = Running(fake_bot_api, config(url, **settings), f"sqlite:///{tmp_path / 'bot.db'}")
+        bot = Running(fake_bot_api, config(url, **settings), database)
         running.append(bot)
         if items:
             wait_for(bot.store.last_cycle, what="the first poll")
@@ -124,6 +134,10 @@ def test_search_pages_with_buttons_and_expired_buttons(start, fake_bot_api):
     fake_bot_api.push_update(button(GROUP, MEMBER, "s:99999:2", first.message_id))
     wait_for(lambda: any("expired" in (a.get("text") or "") for a in fake_bot_api.callback_answers),
              what="the expired answer")  # fmt: skip
+
+
+def all_with(fake, chat, needle: str) -> list:
+    return [m for m in fake.sent_to(chat) if needle in m.text]
 
 
 def first_message(fake, chat):
@@ -336,10 +350,11 @@ def test_admins_private_chats_and_approvals(start, fake_bot_api):
 
 
 def test_a_spike_alerts_subscribed_chats_once_a_day(start, fake_bot_api):
-    items = [story(n, f"Remain in Mexico surge {n}", hours_ago=0) for n in range(6)]
-    bot = start(items)
+    items = [story(n, f"Remain in Mexico surge {n}", today=True) for n in range(6)]
+    bot = start(items, monitoring_days=10)
     spike = with_text(fake_bot_api, GROUP, "Coverage spike")
     assert "Remain in Mexico" in spike.text and "6 articles today" in spike.text
+    assert "the median of the 10 days before is 0" in spike.text
     assert "1. Remain in Mexico surge" in spike.text
 
     import asyncio
@@ -348,3 +363,91 @@ def test_a_spike_alerts_subscribed_chats_once_a_day(start, fake_bot_api):
 
     again = asyncio.run(spike_pass(bot.store, None, bot.app.chat_plans, now=datetime.now(UTC)))
     assert again == 0
+
+
+def test_schedule_and_timezone_are_changed_by_admins_and_reschedule_the_digest(start, fake_bot_api):
+    bot = start()
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/schedule"))
+    shown = with_text(fake_bot_api, GROUP, "Digest schedule").text
+    assert "08:00 (UTC), from feeds.yaml" in shown and "next digest" in shown
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/schedule 09:30"))
+    assert with_text(fake_bot_api, GROUP, "Only an admin can change the digest schedule")
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/schedule 25:00"))
+    assert "neither a time" in with_text(fake_bot_api, GROUP, "Not changed").text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/timezone Mars/Olympus"))
+    assert "is not a time zone" in with_text(fake_bot_api, GROUP, "Mars/Olympus").text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/timezone America/Tijuana"))
+    assert with_text(fake_bot_api, GROUP, "(America/Tijuana), set in this chat")
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/schedule 0 7 * * 1-5"))
+    changed = with_text(fake_bot_api, GROUP, "0 7 * * 1-5").text
+    assert "set in this chat" in changed and "07:00 (America/Tijuana)" in changed
+    job = bot.app.scheduler.get_job(f"digest:{GROUP}")
+    local = job.next_run_time.astimezone(ZoneInfo("America/Tijuana"))
+    assert (local.hour, local.minute) == (7, 0) and local.weekday() < 5  # rescheduled
+    assert bot.store.chat_settings().schedules[str(GROUP)].schedule == "0 7 * * 1-5"
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/status"))
+    assert "0 7 * * 1-5" in with_text(fake_bot_api, GROUP, "Status").text
+    fake_bot_api.push_update(message(GROUP, ADMIN, "/schedule default"))
+    wait_for(lambda: len(all_with(fake_bot_api, GROUP, "08:00 (America/Tijuana), set in")) == 2,
+             what="feeds.yaml's 08:00 again, in the chat's time zone")  # fmt: skip
+    job = bot.app.scheduler.get_job(f"digest:{GROUP}")
+    assert job.next_run_time.astimezone(ZoneInfo("America/Tijuana")).hour == 8
+
+
+def test_a_new_watch_matches_the_recent_archive_for_the_digest_not_alerts(start, fake_bot_api):
+    bot = start([
+        story(1, "Temporary protected status for Venezuelans extended", hours_ago=30),
+        story(2, "Temporary protected status in 2019", hours_ago=24 * 40),  # before the window
+        story(3, "Weather in Matamoros", hours_ago=2),
+    ])  # fmt: skip
+    fake_bot_api.push_update(
+        message(GROUP, ADMIN, '/watch tps "temporary protected status" alerts')
+    )
+    reply = with_text(fake_bot_api, GROUP, "Watching tps").text
+    assert "1 stored articles of the last 30 days match already" in reply
+    assert "those of the last 3 days in the next digest" in reply
+    topic = f"watch:{GROUP}:tps"
+    assert len(bot.store.topic_times(topic, datetime.now(UTC) - timedelta(days=60))) == 1
+
+    import asyncio
+
+    from bot.digests import alert_pass
+
+    asyncio.run(alert_pass(bot.store, None, bot.app.chat_plans, now=datetime.now(UTC),
+                           max_items=10))  # fmt: skip
+    assert not [p for p in bot.store.pending_parts(str(GROUP))]  # an old story: no alert
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/digest"))
+    digest = with_text(fake_bot_api, GROUP, "daily digest").text
+    assert "Venezuelans extended" in digest and "2019" not in digest and "Weather" not in digest
+
+
+def test_a_flood_wait_on_a_reply_is_honoured_once(start, fake_bot_api, caplog):
+    start()
+    fake_bot_api.flood(retry_after=1, method="sendMessage")
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/help"))
+    assert with_text(fake_bot_api, GROUP, "News monitoring")
+    first, second = fake_bot_api.calls_to("sendMessage")[:2]
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 0.9  # Telegram's retry_after, waited
+    assert not [r for r in caplog.records if r.levelno >= 40]
+    fake_bot_api.flood(retry_after=1, times=2, method="sendMessage")  # twice: an error
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/topics"))
+    assert with_text(fake_bot_api, GROUP, "Something went wrong")
+
+
+def test_the_token_is_in_no_log_record_even_at_debug(start, fake_bot_api, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    bot = start()
+    fake_bot_api.drop(method="getUpdates")  # PTB logs the failed poll with its exception
+    fake_bot_api.flood(retry_after=1, method="sendMessage")
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/help"))
+    assert with_text(fake_bot_api, GROUP, "News monitoring")
+    bot.close()
+    formatter = logging.Formatter("%(name)s %(message)s")
+    names = {r.name for r in caplog.records}
+    assert {"httpx", "telegram.ext.ExtBot", "telegram.ext.Updater"} <= names  # they did log
+    leaks = [formatter.format(r) for r in caplog.records if fake_bot_api.token in (
+        formatter.format(r) + str(r.exc_info and r.exc_info[1]) + str(r.args))]  # fmt: skip
+    assert leaks == []

@@ -45,6 +45,8 @@ COMMANDS = [
     ("addfeed", "admins: /addfeed URL [NAME]"),
     ("removefeed", "admins: /removefeed NAME"),
     ("status", "last poll, feeds, today's counts, next digest"),
+    ("schedule", "when the digest comes; admins: /schedule 08:00"),
+    ("timezone", "this chat's time zone; admins: /timezone America/Tijuana"),
 ]
 
 
@@ -92,11 +94,18 @@ async def help_command(update: Update, context: Context) -> None:
     if plan and plan.topics:
         lines.append("Topics here: " + ", ".join(render.esc(title) for _, title in plan.topics))
         lines.append(render.next_digest_text(svc.next_digest(plan), plan.timezone).capitalize())
+        lines.append(_schedule_line(svc, update) + " (/schedule)")
     else:
         lines.append("This chat receives no digest yet: an admin can /subscribe it to a topic.")
     lines.append("")
     lines += [f"/{name} – {render.esc(text)}" for name, text in COMMANDS]
     await reply(update, "\n".join(lines))
+
+
+def _schedule_line(svc, update: Update) -> str:
+    from bot.chat.schedule import schedule_line  # it imports this module
+
+    return schedule_line(svc, update)
 
 
 # /search ------------------------------------------------------------------------------
@@ -257,8 +266,25 @@ async def watch_command(update: Update, context: Context) -> None:
     watch = Watch(chat, name, query, alerts)
     svc.change_chat(update, lambda chat, user, now: svc.store.add_watch(watch, user, now))
     how = "its digest and instant alerts" if alerts else "its digest"
+    past = await backfill_watch(svc, update, watch)
     await reply(update, f"Watching <b>{render.esc(name)}</b>: <code>{render.esc(query)}</code>"
-                f" — new matches go to this chat's {how}.")  # fmt: skip
+                f" — new matches go to this chat's {how}. {past}")  # fmt: skip
+
+
+async def backfill_watch(svc, update: Update, watch: Watch) -> str:
+    """Match the new watch over the recent archive (in a thread); says what it found."""
+    from bot.chat.backfill import BACKFILL_DAYS, backfill, stamp_for
+    from bot.digest.compose import MAX_AGE
+
+    plan = svc.plan_for(update.effective_chat.id, update.effective_message.message_thread_id)
+    now = datetime.now(UTC)
+    stamp = stamp_for(svc.store, plan.key if plan else None, now)
+    done = await asyncio.to_thread(backfill, svc.store, watch, now=now, stamp=stamp)
+    where = (f"stored articles of the last {BACKFILL_DAYS} days" if done.complete
+             else f"of the newest {done.articles:,} stored articles")  # fmt: skip
+    days = MAX_AGE.days
+    return (f"{done.matched} {where} match already: they are in /search and /trend, and "
+            f"those of the last {days} days in the next digest (not as alerts).")  # fmt: skip
 
 
 async def unwatch_command(update: Update, context: Context) -> None:
@@ -366,6 +392,7 @@ async def status_command(update: Update, context: Context) -> None:
     plan = svc.plan_for(update.effective_chat.id, update.effective_message.message_thread_id)
     if plan and plan.topics:
         lines.append(render.next_digest_text(svc.next_digest(plan), plan.timezone).capitalize())
+    lines.append(_schedule_line(svc, update))
     await reply(update, "\n".join(lines))
 
 

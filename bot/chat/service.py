@@ -24,8 +24,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import commands
+from bot.chat import commands, schedule
 from bot.chat.access import Access, RateLimit
+from bot.chat.flood import ReplyLimiter
 from bot.delivery.telegram import api_base_url, hide_in_logs
 
 log = logging.getLogger("bot.chat")
@@ -196,12 +197,13 @@ def build_application(
         .token(token)
         .base_url(api_base_url(base_url))
         .concurrent_updates((polling or Polling()).concurrency)
+        .rate_limiter(ReplyLimiter(getattr(app.sender, "limiter", None)))  # shared with digests
         .build()
     )
     application.bot_data["service"] = ChatService(app)
     application.add_handler(TypeHandler(Update, gate), group=-1)
     only_new = filters.UpdateType.MESSAGE  # not edited_message, not channel_post
-    for name, handler in commands.HANDLERS.items():
+    for name, handler in (commands.HANDLERS | schedule.HANDLERS).items():
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     application.add_handler(CallbackQueryHandler(commands.page_button, pattern=r"^s:"))
     application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.unknown_command))

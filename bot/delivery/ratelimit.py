@@ -21,7 +21,8 @@ from bot.delivery import ChatId
 class RateLimits:
     """The pace to keep; the defaults are Telegram's published limits."""
 
-    per_chat_interval: float = 1.0  # seconds between two messages to one chat
+    per_chat_interval: float = 1.0  # seconds between two messages to one chat, sustained
+    per_chat_burst: int = 1  # messages a chat may get at once before that pace applies
     per_group: int = 20  # messages to one group or channel per group_period
     group_period: float = 60.0
     overall: int = 30  # messages in all per overall_period
@@ -64,24 +65,34 @@ class RateLimiter:
         self.chats: dict[ChatId, tuple[asyncio.Lock, list[Window]]] = {}
 
     def _chat(self, chat: ChatId) -> tuple[asyncio.Lock, list[Window]]:
+        """The chat's lock and windows: [steady pace, burst, group (groups only)]."""
         if chat not in self.chats:
-            windows = [Window(1, self.limits.per_chat_interval)]
+            burst = max(1, self.limits.per_chat_burst)
+            windows = [
+                Window(1, self.limits.per_chat_interval),
+                Window(burst, self.limits.per_chat_interval * burst),
+            ]
             if is_group(chat):
                 windows.append(Window(self.limits.per_group, self.limits.group_period))
             self.chats[chat] = (asyncio.Lock(), windows)
         return self.chats[chat]
 
-    async def wait(self, chat: ChatId | None) -> None:
+    async def wait(self, chat: ChatId | None, *, burst: bool = False) -> None:
         """Wait until every limit that applies to `chat` allows one more message.
+
+        burst (a chat reply): the chat may have had up to per_chat_burst messages in the
+        last burst × per_chat_interval seconds; otherwise (digest parts) one a
+        per_chat_interval. Every message counts in both, whichever way it went.
 
         One lock per chat keeps a chat's messages in the order they were asked for; all
         windows are checked and recorded at the same instant, with no await in between,
         so no limit is counted for a message that is still waiting on another."""
         lock, windows = self._chat(chat) if chat is not None else (asyncio.Lock(), [])
+        checked = [windows[1] if burst else windows[0], *windows[2:]] if windows else []
         async with lock:
             while True:
                 now = self.clock()
-                wait = max(w.delay(now) for w in [self.overall, *windows])
+                wait = max(w.delay(now) for w in [self.overall, *checked])
                 if wait <= 0:
                     for window in [self.overall, *windows]:
                         window.record(now)
@@ -91,5 +102,6 @@ class RateLimiter:
     def pause(self, chat: ChatId | None, seconds: float) -> None:
         """Telegram asked for a wait (429): nothing goes to `chat` (None: anywhere) for
         `seconds`."""
-        window = self._chat(chat)[1][0] if chat is not None else self.overall
-        window.not_before = max(window.not_before, self.clock() + seconds)
+        paused = self._chat(chat)[1][:2] if chat is not None else [self.overall]
+        for window in paused:
+            window.not_before = max(window.not_before, self.clock() + seconds)

@@ -51,8 +51,19 @@ from bot.logs import RedactSecrets
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-# Loggers that print request URLs: httpx at INFO, PTB at DEBUG.
-URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.BaseRequest", "telegram.HTTPXRequest")
+# Loggers that print request URLs (httpx at INFO, PTB's at DEBUG) or exceptions that may
+# quote them. A logger's filter sees only the records logged on that very logger (not its
+# children's), so each is named; hide_in_logs also covers any other telegram.*, httpx.*
+# and httpcore.* logger that exists by then.
+URL_LOGGERS = (
+    "httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2",
+    "httpcore.proxy", "telegram", "telegram.Bot", "telegram.BaseRequest",
+    "telegram.HTTPXRequest", "telegram.request", "telegram.request.BaseRequest",
+    "telegram.request.HTTPXRequest", "telegram.ext", "telegram.ext.Application",
+    "telegram.ext.Updater", "telegram.ext.ExtBot", "telegram.ext.BaseUpdateProcessor",
+    "telegram.ext.JobQueue", "telegram.ext.AIORateLimiter", "telegram.ext.ConversationHandler",
+)  # fmt: skip
+URL_LOGGER_PREFIXES = ("telegram.", "httpx.", "httpcore.")
 _REDACT = RedactSecrets([])
 
 # Telegram's reasons (lower case) that are about the chat, not the message, and what a
@@ -285,10 +296,13 @@ def flood_wait(exc: RetryAfter) -> float:
 
 
 def hide_in_logs(token: str) -> None:
-    """Redact `token` from the loggers of httpx and PTB, which print request URLs."""
+    """Redact `token` from the loggers of httpx, httpcore and PTB, which print request
+    URLs, in messages and exception texts alike."""
     if token and token not in _REDACT.secrets:
         _REDACT.secrets.append(token)
-    for name in URL_LOGGERS:
+    existing = [name for name in logging.root.manager.loggerDict
+                if name.startswith(URL_LOGGER_PREFIXES)]  # fmt: skip
+    for name in dict.fromkeys([*URL_LOGGERS, *existing]):
         logger = logging.getLogger(name)
         if _REDACT not in logger.filters:
             logger.addFilter(_REDACT)

@@ -4,6 +4,11 @@
 count as 0), so one busy day in the fortnight does not raise the bar and a quiet topic
 is not alerted for a handful of articles: a spike needs at least MINIMUM articles and
 FACTOR times the median (a median of 0 counts as 1).
+
+Only days the bot was monitoring count as history (a day before its first poll is not a
+quiet day, it is unknown): with fewer than MIN_HISTORY_DAYS of them there is no normal
+to compare with and no spike; between that and HISTORY_DAYS the median is of the days
+there are, and the alert says how many.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 HISTORY_DAYS = 14
+MIN_HISTORY_DAYS = 7
 FACTOR = 3.0
 MINIMUM = 5
 
@@ -25,6 +31,7 @@ class Spike:
     day: date
     count: int
     median: float
+    days: int  # the days of history the median is of
 
 
 def daily_counts(times: Iterable[datetime], timezone: str, today: date, days: int) -> list[int]:
@@ -34,13 +41,22 @@ def daily_counts(times: Iterable[datetime], timezone: str, today: date, days: in
     return [per_day[today - timedelta(days=n)] for n in range(days - 1, -1, -1)]
 
 
-def spike(counts: list[int], today: date) -> Spike | None:
-    """The spike of the last day of `counts` (its HISTORY_DAYS before it are the normal),
-    or None."""
-    if len(counts) < 2:
+def spike(counts: list[int], today: date, history_days: int = HISTORY_DAYS) -> Spike | None:
+    """The spike of the last day of `counts` against the median of up to HISTORY_DAYS
+    days before it, of which `history_days` were monitored; None without a spike or
+    with fewer than MIN_HISTORY_DAYS days of history."""
+    days = min(HISTORY_DAYS, history_days, len(counts) - 1)
+    if days < MIN_HISTORY_DAYS:
         return None
-    count, history = counts[-1], counts[-1 - HISTORY_DAYS : -1]
+    count, history = counts[-1], counts[-1 - days : -1]
     normal = median(history)
     if count >= MINIMUM and count >= FACTOR * max(normal, 1):
-        return Spike(today, count, normal)
+        return Spike(today, count, normal, days)
     return None
+
+
+def history_days(first_poll: datetime | None, timezone: str, today: date) -> int:
+    """Whole local days before `today` since monitoring began (0 when it began today)."""
+    if first_poll is None:
+        return 0
+    return max(0, (today - first_poll.astimezone(ZoneInfo(timezone)).date()).days)

@@ -19,14 +19,15 @@ from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
 from bot.store import chat_rows, feed_rows, fts, outbox_rows, retention
 from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
-from bot.store.chat_rows import ChatSettings, TopicChoice, Watch
+from bot.store.chat_rows import ChatSchedule, ChatSettings, TopicChoice, Watch
 from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.outbox_rows import ChatState, PendingPart
 from bot.store.search_sqlite import SqliteSearch
 from bot.store.tables import articles, feeds, matches, poll_runs
 
 __all__ = [
-    "ChatSettings", "ChatState", "PendingPart", "SaveCounts", "Store", "TopicChoice", "Watch",
+    "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "SaveCounts", "Store",
+    "TopicChoice", "Watch",
 ]  # fmt: skip
 
 
@@ -144,6 +145,11 @@ class Store:
             conn.execute(
                 poll_runs.insert().values(started_at=started, finished_at=finished, summary=summary)
             )
+
+    def first_poll(self) -> datetime | None:
+        """When the first poll cycle started: monitoring (and coverage history) began."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(poll_runs.c.started_at).order_by(poll_runs.c.id).limit(1))
 
     def last_cycle(self) -> dict | None:
         """The newest poll cycle: its times and summary, or None before the first."""
@@ -267,6 +273,16 @@ class Store:
     def set_topic_choice(self, chat: str, topic: str, choice: TopicChoice, by, now) -> None:
         with self._writing() as conn:
             chat_rows.set_topic(conn, chat, topic, choice, by, now)
+
+    def set_chat_schedule(self, chat: str, schedule: ChatSchedule, by, now) -> None:
+        with self._writing() as conn:
+            chat_rows.set_schedule(conn, chat, schedule, by, now)
+
+    def add_matches(self, by_article: Mapping[int, Sequence[Match]], stamp: datetime) -> int:
+        """Add matches (found at `stamp`), keeping those already there; returns how many
+        were new. replace_matches would drop the articles' other topics."""
+        with self._writing() as conn:
+            return chat_rows.add_matches(conn, by_article, stamp)
 
     def add_watch(self, watch: Watch, by: int | None, now: datetime) -> bool:
         with self._writing() as conn:

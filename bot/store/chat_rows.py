@@ -3,15 +3,19 @@ pages, spike alerts, and the counts /status and /trend read."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
+from bot.match.matcher import Match
+from bot.store.article_rows import _match_row as match_row
 from bot.store.tables import (
     articles,
     chat_access,
+    chat_schedules,
     chat_searches,
     chat_topics,
     feeds,
@@ -49,12 +53,21 @@ class TopicChoice:
 
 
 @dataclass(frozen=True)
+class ChatSchedule:
+    """A chat's own digest schedule and time zone; None leaves feeds.yaml's in force."""
+
+    schedule: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
 class ChatSettings:
     """Everything chats changed, read at once (plans and the matcher are built from it)."""
 
     approved: dict[str, str | None] = field(default_factory=dict)  # chat → name
     choices: dict[str, dict[str, TopicChoice]] = field(default_factory=dict)
     watches: list[Watch] = field(default_factory=list)
+    schedules: dict[str, ChatSchedule] = field(default_factory=dict)
 
     def watches_of(self, chat: str) -> list[Watch]:
         return [w for w in self.watches if w.chat == chat]
@@ -72,7 +85,11 @@ def load_settings(conn: Connection) -> ChatSettings:
         Watch(row.chat, row.name, row.query, row.alerts)
         for row in conn.execute(select(watches).order_by(watches.c.chat, watches.c.name))
     ]
-    return ChatSettings(approved, choices, found)
+    schedules = {
+        row.chat: ChatSchedule(row.schedule, row.timezone)
+        for row in conn.execute(select(chat_schedules))
+    }
+    return ChatSettings(approved, choices, found, schedules)
 
 
 def access_status(conn: Connection, chat: str) -> str | None:
@@ -101,6 +118,32 @@ def set_topic(conn, chat: str, topic: str, choice: TopicChoice, by: int | None, 
         .values(chat=chat, topic=topic, **values)
         .on_conflict_do_update(index_elements=["chat", "topic"], set_=values)
     )
+
+
+def set_schedule(conn: Connection, chat: str, schedule: ChatSchedule, by, now) -> None:
+    """The chat's schedule and time zone; both None removes the row (feeds.yaml again)."""
+    if schedule.schedule is None and schedule.timezone is None:
+        conn.execute(delete(chat_schedules).where(chat_schedules.c.chat == chat))
+        return
+    values = {"schedule": schedule.schedule, "timezone": schedule.timezone, "by_user": by,
+              "at": now}  # fmt: skip
+    conn.execute(
+        insert(chat_schedules)
+        .values(chat=chat, **values)
+        .on_conflict_do_update(index_elements=["chat"], set_=values)
+    )
+
+
+def add_matches(conn: Connection, by_article: Mapping[int, Sequence[Match]], stamp) -> int:
+    """Matches found afterwards (a new watch over the archive); existing ones stay."""
+    rows = [
+        match_row(match, stamp) | {"article_id": article_id}
+        for article_id, found in by_article.items()
+        for match in found
+    ]
+    if not rows:
+        return 0
+    return conn.execute(insert(matches).on_conflict_do_nothing(), rows).rowcount
 
 
 def add_watch(conn: Connection, watch: Watch, by: int | None, now: datetime) -> bool:

@@ -224,6 +224,17 @@ watches = Table(
     Column("at", UTCDateTime, nullable=False),
 )
 
+# /schedule and /timezone: None keeps feeds.yaml's value (or the default) for that part.
+chat_schedules = Table(
+    "chat_schedules",
+    metadata,
+    Column("chat", Text, primary_key=True),
+    Column("schedule", Text),  # "08:00" or a cron expression, checked by digest_trigger
+    Column("timezone", Text),  # an IANA name such as America/Tijuana
+    Column("by_user", BigInteger),
+    Column("at", UTCDateTime, nullable=False),
+)
+
 # /search pages: the buttons carry only this id and a page number (64 bytes at most).
 chat_searches = Table(
     "chat_searches",
