@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
@@ -147,6 +148,7 @@ BY_TITLE = select(
 ).where(articles.c.title_hash.in_(_VALUES), articles.c.feed_id != _FEED)
 
 
+@lru_cache(maxsize=1 << 16)  # each key is hashed for the look-up, then for the insert
 def key_hash(text: str) -> int:
     """A signed 64-bit hash of a dedup key (the indexed stand-in for the text)."""
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
