@@ -57,7 +57,7 @@ from bot.match.query import parse_query  # noqa: E402
 from bot.match.sql import plan_query  # noqa: E402
 from bot.model import Article, FeedSpec  # noqa: E402
 from bot.search import SearchRequest, search  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.store import Store, fts  # noqa: E402
 from bot.store.article_rows import _insert  # noqa: E402
 from bot.store.fts import match_expression  # noqa: E402
 
@@ -207,8 +207,10 @@ def _store(
             found[(feed_ids[feed], entry)] = matched
     started = time.perf_counter()
     with store.engine.begin() as conn:
+        newest = fts.newest_article(conn)
         for feed_id, batch in by_feed.items():
             _insert(conn, feed_id, batch, now)
+        fts.index_new_articles(conn, newest)  # as Store.save_polls does
         if found:
             conn.exec_driver_sql(
                 "INSERT INTO matches (article_id, topic, score, snippet, highlights, matched_at) "
