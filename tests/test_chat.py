@@ -136,6 +136,17 @@ def test_search_pages_with_buttons_and_expired_buttons(start, fake_bot_api):
              what="the expired answer")  # fmt: skip
 
 
+def test_search_by_topic_as_a_digest_suggests(start, fake_bot_api):
+    """A digest ends a long topic with "…and K more — /search topic:mpp"."""
+    start([story(1, "Remain in Mexico returns to Tijuana", hours_ago=3),
+           story(2, "City council approves bike lanes", hours_ago=3)])  # fmt: skip
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/search topic:mpp"))
+    found = with_text(fake_bot_api, GROUP, "result")
+    assert "Tijuana" in found.text and "bike lanes" not in found.text
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/search topic:nothing"))
+    assert with_text(fake_bot_api, GROUP, "No topic")
+
+
 def all_with(fake, chat, needle: str) -> list:
     return [m for m in fake.sent_to(chat) if needle in m.text]
 

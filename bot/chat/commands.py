@@ -118,10 +118,14 @@ async def search_command(update: Update, context: Context) -> None:
         await reply(update, render.search_examples())
         return
     svc = service(context)
+    topic, words = split_topic(query)
+    if topic is not None and topic_query(svc, topic) is None:
+        await reply(update, f"No topic {render.esc(topic)!r} here; /topics lists them.")
+        return
     try:
-        parse_query(query)
+        parse_query(words or topic_query(svc, topic))
     except QueryError as exc:
-        await reply(update, render.query_error(query, exc))
+        await reply(update, render.query_error(words, exc))
         return
     now = datetime.now(UTC)
     search_id = svc.store.save_search(
@@ -135,7 +139,13 @@ async def search_page(svc, search_id: int, query: str, page: int):
     """(the page's HTML, its buttons); a refused query is explained instead."""
     from bot.search import Refused, SearchRequest, search
 
-    request = SearchRequest(query=query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    topic, words = split_topic(query)
+    request = SearchRequest(
+        query=words or topic_query(svc, topic) or query,
+        topic=topic,
+        limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE,
+    )
     now = datetime.now(UTC)
     try:
         found = await asyncio.to_thread(
@@ -152,6 +162,27 @@ async def search_page(svc, search_id: int, query: str, page: int):
     if (page - 1) * PER_PAGE + len(found.results) < found.total and found.results:
         buttons.append(InlineKeyboardButton("Next ›", callback_data=f"s:{search_id}:{page + 1}"))
     return text, InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+TOPIC_FILTER = re.compile(r"(?:^|\s)topic:(\S+)")
+
+
+def split_topic(query: str) -> tuple[str | None, str]:
+    """`topic:ID` in a /search (what a digest's "…and K more — /search topic:mpp" asks):
+    (the topic id or None, the query's other words)."""
+    found = TOPIC_FILTER.search(query)
+    if not found:
+        return None, query
+    return found[1], (query[: found.start()] + " " + query[found.end() :]).strip()
+
+
+def topic_query(svc, topic: str | None) -> str | None:
+    """A topic's own query (feeds.yaml's topics and the chats' watches): what
+    `/search topic:ID` alone searches for, restricted to that topic's matches."""
+    for known, _, _ in svc.app.matcher.topics:
+        if known.id == topic:
+            return known.query
+    return None
 
 
 async def page_button(update: Update, context: Context) -> None:
