@@ -44,11 +44,7 @@ def check_public_url(url: str, allowed_hosts: frozenset[str] = frozenset()) -> s
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         return f"cannot resolve {host}: {exc}"
-    for info in infos:
-        reason = non_public_reason(info[4][0])
-        if reason:
-            return f"{host} resolves to a non-public address ({reason})"
-    return None
+    return _non_public_answer(host, infos)
 
 
 async def resolve_public(host: str, port: int, allowed_hosts: frozenset[str]) -> str | None:
@@ -61,11 +57,7 @@ async def resolve_public(host: str, port: int, allowed_hosts: frozenset[str]) ->
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         return f"cannot resolve {host}: {exc}"
-    for info in infos:
-        reason = non_public_reason(info[4][0])
-        if reason:
-            return f"{host} resolves to a non-public address ({reason})"
-    return None
+    return _non_public_answer(host, infos)
 
 
 def connected_reason(server_addr: object, host: str, allowed_hosts: frozenset[str]) -> str | None:
@@ -81,3 +73,12 @@ def connected_reason(server_addr: object, host: str, allowed_hosts: frozenset[st
     except ValueError:
         return f"{host}: the connected address {server_addr[0]!r} is not an IP address"
     return f"{host} connected to a non-public address ({reason})" if reason else None
+
+
+def _non_public_answer(host: str, infos) -> str | None:
+    """The reason the first non-public address among getaddrinfo's answers is refused."""
+    for info in infos:
+        reason = non_public_reason(info[4][0])
+        if reason:
+            return f"{host} resolves to a non-public address ({reason})"
+    return None
