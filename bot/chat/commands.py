@@ -228,6 +228,19 @@ async def topics_command(update: Update, context: Context) -> None:
     await reply(update, render.topics_list(svc.config.topics, plan, watches))
 
 
+async def _topic_to_change(update: Update, context: Context, word: str) -> str | None:
+    """The topic /subscribe or /unsubscribe names, once it exists and the user may change
+    this chat's topics; None after answering why not."""
+    svc = service(context)
+    topic = word.lower()
+    if topic not in svc.config.topics:
+        await reply(update, f"No topic named {render.esc(topic)}. Topics: {svc.topic_names()}")
+        return None
+    if not await need_admin(update, context, "change this chat's topics"):
+        return None
+    return topic
+
+
 async def subscribe_command(update: Update, context: Context) -> None:
     """/subscribe TOPIC [alerts]: the topic in this chat's digest (and alerts)."""
     svc = service(context)
@@ -235,11 +248,8 @@ async def subscribe_command(update: Update, context: Context) -> None:
     if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() != "alerts"):
         await reply(update, "Usage: /subscribe TOPIC [alerts] (see /topics for the names)")
         return
-    topic = words[0].lower()
-    if topic not in svc.config.topics:
-        await reply(update, f"No topic named {render.esc(topic)}. Topics: {svc.topic_names()}")
-        return
-    if not await need_admin(update, context, "change this chat's topics"):
+    topic = await _topic_to_change(update, context, words[0])
+    if topic is None:
         return
     alerts = len(words) == 2
     svc.change_chat(update, lambda chat, user, now: svc.store.set_topic_choice(
@@ -256,11 +266,8 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
     if len(words) != 1:
         await reply(update, "Usage: /unsubscribe TOPIC (see /topics for the names)")
         return
-    topic = words[0].lower()
-    if topic not in svc.config.topics:
-        await reply(update, f"No topic named {render.esc(topic)}. Topics: {svc.topic_names()}")
-        return
-    if not await need_admin(update, context, "change this chat's topics"):
+    topic = await _topic_to_change(update, context, words[0])
+    if topic is None:
         return
     svc.change_chat(update, lambda chat, user, now: svc.store.set_topic_choice(
         chat, topic, TopicChoice(digest=False, alerts=False), user, now))  # fmt: skip
