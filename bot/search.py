@@ -171,15 +171,20 @@ def _probe(index: SqliteSearch, plan: Plan) -> int:
     size = index.size()
     if size < BROAD_MIN_ARTICLES:
         return index.probe(plan, size + 1)
-    cap = int(BROAD_SHARE * size) + 1
-    found = index.probe(plan, cap)
-    if found >= cap:
+    found = index.probe(plan, int(BROAD_SHARE * size) + 1)
+    _refuse_if_broad(index, found, size)
+    return found
+
+
+def _refuse_if_broad(index: SqliteSearch, found: int, size: int | None = None) -> None:
+    """Refused when `found` is most of a big archive."""
+    size = index.size() if size is None else size
+    if size >= BROAD_MIN_ARTICLES and found > BROAD_SHARE * size:
         raise Refused(
             f"search: this query is in more than {BROAD_SHARE:.0%} of the {size:,} articles, "
             'so it would read nearly all of them; add a more specific word or a "phrase", '
             "or use a longer prefix"
         )
-    return found
 
 
 class _Walk:
@@ -189,22 +194,23 @@ class _Walk:
         self.index, self.query, self.plan = index, query, plan
         self.filters, self.request, self.now = filters, request, now
         self.found = 0  # the index's count, filters aside
+        self.counted: int | None = None  # the index's count with the filters (ranking's)
         self.ranked: list[tuple[int, float]] = []  # (id, score) read so far, best first
         self.exhausted = False  # every candidate is in self.ranked
         self.verdicts: dict[int, bool] = {}  # id → confirmed by the matcher
         self.past = 0  # candidates read past the page
 
     def start(self) -> None:
-        """Rank the first candidates. Only when there are more than fit in one window is
-        the query counted, and refused if it is in most of the archive: a selective query
-        costs one pass of the index, not two. A query narrowed by filters is counted with
-        them (in total()) and not refused: its user asked for a part of the archive."""
+        """Rank the first candidates (the ranking counts them too). A query in most of a
+        big archive is refused, before ranking when the newest articles show it. A query
+        narrowed by filters is not refused: its user asked for a part of the archive."""
         broad = self.filters == Filters() and _looks_broad(self.index, self.plan)
         if broad:  # refuse it before ranking it
             self.found = _probe(self.index, self.plan)
         self._rank_more()
-        if not self.exhausted and self.filters == Filters() and not broad:
-            self.found = _probe(self.index, self.plan)
+        if self.filters == Filters() and not broad:
+            self.found = self.counted
+            _refuse_if_broad(self.index, self.found)
 
     def _rank_more(self) -> bool:
         """Read the next candidates (ids and scores only: cheap, so many at once)."""
@@ -212,10 +218,12 @@ class _Walk:
             return False
         want = self.request.offset + self.request.limit
         limit = max(RANK_WINDOW, want + 5, 2 * len(self.ranked))
-        more = self.index.ranked(
+        ranking = self.index.ranked(
             self.plan, self.filters, sort=self.request.sort, offset=len(self.ranked),
             limit=limit, now=self.now,
         )  # fmt: skip
+        more = ranking.rows
+        self.counted = ranking.total
         self.ranked += more
         self.exhausted = len(more) < limit
         return bool(more)
@@ -290,11 +298,7 @@ class _Walk:
         return candidates - sum(1 for i in marked if not self.verdicts[i]), True
 
     def _candidate_count(self) -> int:
-        if self.exhausted:
-            return len(self.ranked)
-        if self.filters == Filters():
-            return self.found
-        return self.index.count(self.plan, self.filters)
+        return len(self.ranked) if self.exhausted else self.counted
 
     def _confirm(self, ids: list[int]) -> None:
         for article in self.index.articles(ids).values():

@@ -12,6 +12,7 @@ from bot.errors import StoreError, UsageError
 from bot.match.query import QueryError
 from bot.model import Article, FeedSpec
 from bot.search import Refused, SearchRequest, search
+from bot.store import article_days
 from bot.store.fts import MARKER
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -181,6 +182,51 @@ def test_date_language_feed_and_topic_filters(archive):
         archive.search("asylum", feed="Nope")
 
 
+def test_since_finds_the_stories_published_since_whatever_order_they_arrived_in(archive):
+    """--since reads only ids at or above the floor of its first day (article_days): a
+    story stored early, an old one found late and a new one must all land right."""
+    early_new = archive.add("Asylum early", "asylum", days=1)
+    archive.filler(5)
+    late_old = archive.add("Asylum found late", "asylum", days=60)
+    new = archive.add("Asylum new", "asylum", days=0.5)
+    since = NOW - timedelta(days=7)
+    assert set(archive.ids("asylum", since=since)) == {early_new, new}
+    assert archive.search("asylum", since=since).total == 2
+    assert archive.ids("asylum", since=NOW - timedelta(days=90))[-1] == late_old
+    with archive.store.engine.connect() as conn:
+        assert article_days.first_id_since(conn, since) == early_new
+        assert article_days.first_id_since(conn, NOW - timedelta(days=0.4)) == new
+        assert article_days.first_id_since(conn, NOW + timedelta(days=3)) == 0  # none known
+
+
+def test_since_skips_the_older_ids_in_the_index(archive):
+    """What the floor is for: hits below it are never read (FTS5 seeks past them)."""
+    old = [archive.add(f"Asylum {i}", "asylum", days=30 + i) for i in range(3)]
+    new = archive.add("Asylum today", "asylum", days=0.2)
+    since = NOW - timedelta(days=2)
+    with archive.store.engine.connect() as conn:
+        floor = article_days.first_id_since(conn, since)
+    assert max(old) < floor <= new
+    assert archive.ids("asylum", since=since) == [new]
+
+
+def test_totals_count_past_the_first_window_with_and_without_filters(archive, monkeypatch):
+    """The ranking counts every candidate while it reads them: a total past the ids
+    read at once is still exact, filtered or not."""
+    monkeypatch.setattr("bot.search.RANK_WINDOW", 3)
+    for i in range(6):
+        archive.add(f"Asylum {i}", "asylum", days=1 + i, feed="AB"[i % 2])
+    archive.add("Asylum old", "asylum", days=40, feed="B")
+    for options, expected in [
+        ({}, 7),
+        ({"feed": "B"}, 4),
+        ({"since": NOW - timedelta(days=10)}, 6),
+        ({"since": NOW - timedelta(days=10), "feed": "B"}, 3),
+    ]:
+        found = archive.search("asylum", limit=1, **options)
+        assert (found.total, found.total_exact) == (expected, True), options
+
+
 def test_contradictory_filters_find_nothing(archive):
     archive.add("Asylum", "asylum")
     assert archive.ids("asylum lang:en lang:es") == []
@@ -330,6 +376,21 @@ def test_prune_deletes_old_articles_their_matches_and_index_entries(archive):
     assert archive.ids("asylum") == [keep]
     assert archive.store.stats()["matches"] == {}
     assert archive.store.search.check() is None
+
+
+def test_prune_and_reindex_keep_since_searches_right(archive):
+    kept = archive.add("Asylum kept", "asylum", days=3)
+    archive.add("Asylum gone", "asylum", days=50)
+    archive.add("Asylum gone too", "asylum", days=45)
+    archive.store.prune(NOW - timedelta(days=30))
+    with archive.store.engine.connect() as conn:
+        days = conn.exec_driver_sql("SELECT day, first_id FROM article_days").all()
+    assert days == [((NOW - timedelta(days=3)).strftime("%Y-%m-%d"), kept)]
+    assert archive.ids("asylum", since=NOW - timedelta(days=100)) == [kept]
+    with archive.store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE article_days SET first_id = 999")  # as if damaged
+    archive.store.search.rebuild()
+    assert archive.ids("asylum", since=NOW - timedelta(days=7)) == [kept]
 
 
 def test_reindex_rebuilds_a_missing_index(archive):

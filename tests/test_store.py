@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -32,6 +32,34 @@ def test_migrations_from_empty_database_match_the_tables(tmp_path):
         assert current_revision(store.engine) == SCHEMA_HEAD
     store.close()
     Store.open(f"sqlite:///{tmp_path / 'new' / 'bot.db'}").close()  # idempotent re-open
+
+
+def test_upgrading_an_archive_files_its_articles_publication_days(tmp_path):
+    """Migration 0008 fills article_days from the articles already stored."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    store = Store.open(url)
+    store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
+    feed_id = store.feed_ids()["A"]
+    store.save_poll(feed_id, [_article("x", days=2), _article("y", days=2), _article("z", days=9)],
+                    NOW)  # fmt: skip
+    with store.engine.begin() as conn:
+        expected = conn.exec_driver_sql("SELECT day, first_id FROM article_days ORDER BY day").all()
+        conn.exec_driver_sql("DROP TABLE article_days")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
+    store.close()
+    store = Store.open(url)
+    with store.engine.connect() as conn:
+        days = conn.exec_driver_sql("SELECT day, first_id FROM article_days ORDER BY day").all()
+    store.close()
+    assert len(expected) == 2 and days == expected
+
+
+def _article(entry_id: str, days: float) -> Article:
+    return Article(
+        feed="A", entry_id=entry_id, url=f"https://a.example/{entry_id}", title=entry_id,
+        summary="", content="", author=None, published=NOW - timedelta(days=days),
+        language="en", outlet=None, title_key=entry_id, content_hash=entry_id,
+    )  # fmt: skip
 
 
 def test_schema_head_constant_names_the_newest_migration():

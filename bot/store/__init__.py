@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.digest.model import Candidate
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
-from bot.store import chat_rows, feed_rows, fts, outbox_rows, retention
+from bot.store import article_days, chat_rows, feed_rows, fts, outbox_rows, retention
 from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
 from bot.store.chat_rows import ChatSchedule, ChatSettings, TopicChoice, Watch
 from bot.store.db import cycle_lock, make_engine, migrate
@@ -104,6 +104,7 @@ class Store:
                 for feed_id, batch, now, _, found in polls
             ]
             fts.index_new_articles(conn, newest)
+            article_days.record_new_articles(conn, newest)
             feed_rows.record_successes(conn, [(p[0], p[2], p[3]) for p in polls])
             return counts
 

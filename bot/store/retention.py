@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, func, select
 
+from bot.store.article_days import forget_days_before
 from bot.store.tables import articles, feeds
 
 BATCH = 2000  # articles deleted per transaction: the poller waits at most one batch
@@ -44,4 +45,6 @@ def prune(engine: Engine, write_lock, before: datetime) -> int:
             count = conn.execute(articles.delete().where(articles.c.id.in_(batch))).rowcount
         deleted += count
         if count < BATCH:
+            with write_lock, engine.begin() as conn:
+                forget_days_before(conn, before)
             return deleted

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StoreError
 from bot.match.sql import Plan
-from bot.store import fts
+from bot.store import article_days, fts
 
 HALF_LIFE_DAYS = 14.0  # recency: a story this old gets half the boost of today's
 MAX_SECONDS = 10.0  # a statement running longer is stopped ("instead of hanging")
@@ -56,6 +56,14 @@ class StoredArticle:
     published: datetime
     topics: tuple[str, ...] = ()
     copies: tuple[tuple[str, str | None], ...] = ()  # (feed, url) of entries of other feeds
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A slice of the ranked candidates, and how many there are in all."""
+
+    rows: list[tuple[int, float]]  # (article id, score), best first
+    total: int
 
 
 class SqliteSearch:
@@ -102,57 +110,65 @@ class SqliteSearch:
         offset: int = 0,
         limit: int = 20,
         now: datetime | None = None,
-    ) -> list[tuple[int, float]]:
+    ) -> Ranking:
         """(article id, score) of the candidates, best first: relevance (BM25, title
-        weighted) times a recency boost, or newest first; ties by id, so pages are stable."""
-        where, params = _where(filters)
-        order = "score DESC, f.rowid DESC" if sort == "relevance" else (
-            "a.published_at DESC, f.rowid DESC")  # fmt: skip
-        statement = (
-            f"SELECT f.rowid, {_SCORE} AS score FROM articles_fts f "
-            f"JOIN articles a INDEXED BY ix_articles_search ON a.id = f.rowid "
-            f"WHERE articles_fts MATCH :match{where} ORDER BY {order} LIMIT :limit OFFSET :offset"
-        )
-        params |= {
-            "match": fts.match_expression(plan.text),
-            "now": _julian(now or datetime.now(UTC)),
-            "limit": limit,
-            "offset": offset,
-        }
+        weighted) times a recency boost, or newest first; ties by id, so pages are stable.
+        With them, how many candidates there are in all: the ranking reads every one
+        anyway, so counting them there saves a second pass over the index."""
+        order = "score DESC, id DESC" if sort == "relevance" else "published_at DESC, id DESC"
         with self._reading() as conn:
-            return [(row[0], row[1]) for row in conn.exec_driver_sql(statement, params)]
+            where, params = _where(conn, filters)
+            statement = (
+                "WITH hits AS MATERIALIZED (SELECT f.rowid AS id, a.published_at, "
+                f"{_SCORE} AS score FROM articles_fts f JOIN articles a INDEXED BY "
+                f"ix_articles_search ON a.id = f.rowid WHERE articles_fts MATCH :match{where}) "
+                f"SELECT id, score, count(*) OVER () FROM hits ORDER BY {order} "
+                "LIMIT :limit OFFSET :offset"
+            )
+            params |= {
+                "match": fts.match_expression(plan.text),
+                "now": _julian(now or datetime.now(UTC)),
+                "limit": limit,
+                "offset": offset,
+            }
+            rows = conn.exec_driver_sql(statement, params).all()
+        if not rows and offset:  # past the last one: the count needs a row to ride on
+            return Ranking([], self.count(plan, filters))
+        return Ranking([(row[0], row[1]) for row in rows], rows[0][2] if rows else 0)
 
     def exact(self, plan: Plan) -> bool:
         """Whether the index finds exactly the plan's matches (unmarked articles)."""
         return plan.exact and fts.renders_exactly(plan.text)
 
-    def count(self, plan: Plan, filters: Filters, *, marked_only: bool = False) -> int:
-        """How many articles the index finds (marked_only: of those the two tokenizers
-        may read differently, which the matcher must confirm one by one)."""
-        where, params = _where(filters)
+    def count(self, plan: Plan, filters: Filters) -> int:
+        """How many articles the index finds."""
         match = fts.match_expression(plan.text)
-        if marked_only:
-            match = f"({match}) AND {fts.MARKED}"
-        params["match"] = match
-        if where:
-            statement = (
-                "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY "
-                f"ix_articles_search ON a.id = f.rowid WHERE articles_fts MATCH :match{where}"
-            )
-        else:
-            statement = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
         with self._reading() as conn:
+            where, params = _where(conn, filters)
+            params["match"] = match
+            if where:
+                statement = (
+                    "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY "
+                    f"ix_articles_search ON a.id = f.rowid WHERE articles_fts MATCH :match{where}"
+                )
+            else:
+                statement = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
             return conn.exec_driver_sql(statement, params).scalar() or 0
 
     def marked_ids(self, plan: Plan, filters: Filters, limit: int) -> list[int]:
-        """Ids of marked candidates (see count), at most `limit`."""
-        where, params = _where(filters)
-        params |= {"match": f"({fts.match_expression(plan.text)}) AND {fts.MARKED}", "n": limit}
-        statement = (
-            "SELECT f.rowid FROM articles_fts f JOIN articles a INDEXED BY ix_articles_search "
-            f"ON a.id = f.rowid WHERE articles_fts MATCH :match{where} LIMIT :n"
-        )
+        """Ids of the candidates the two tokenizers may read differently (fts.MARKER),
+        which the matcher must confirm one by one; at most `limit`."""
         with self._reading() as conn:
+            # Most archives hold few or none: asking the marker alone costs microseconds,
+            # where the query with it may cost a prefix's whole expansion.
+            if not conn.exec_driver_sql(_ANY_MARKED).first():
+                return []
+            where, params = _where(conn, filters)
+            params |= {"match": f"({fts.match_expression(plan.text)}) AND {fts.MARKED}", "n": limit}
+            statement = (
+                "SELECT f.rowid FROM articles_fts f JOIN articles a INDEXED BY ix_articles_search "
+                f"ON a.id = f.rowid WHERE articles_fts MATCH :match{where} LIMIT :n"
+            )
             return [row[0] for row in conn.exec_driver_sql(statement, params)]
 
     def probe(self, plan: Plan, cap: int) -> int:
@@ -217,6 +233,7 @@ class SqliteSearch:
             for statement in fts.CREATE:
                 conn.exec_driver_sql(statement)
             conn.exec_driver_sql(fts.REBUILD)
+            article_days.rebuild(conn)
             return conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
 
     def check(self) -> str | None:
@@ -277,6 +294,7 @@ _SCORE = (
     f"max(0.0, :now - julianday(a.published_at)) / {HALF_LIFE_DAYS}))"
 )
 _IDS = "IN (SELECT value FROM json_each(?))"
+_ANY_MARKED = f"SELECT 1 FROM articles_fts WHERE articles_fts MATCH '{fts.MARKED}' LIMIT 1"
 _ARTICLES = f"""SELECT a.id, a.title, a.summary, a.content, a.url, a.language, a.outlet,
     f.name, a.published_at FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id {_IDS}"""
 _TOPICS = f"SELECT article_id, topic FROM matches WHERE article_id {_IDS} ORDER BY topic"
@@ -284,11 +302,14 @@ _COPIES = f"""SELECT s.article_id, f.name, s.url FROM sightings s JOIN feeds f O
     WHERE s.article_id {_IDS} ORDER BY f.name"""
 
 
-def _where(filters: Filters) -> tuple[str, dict]:
-    """SQL conditions on the joined article (alias a) and their parameters."""
+def _where(conn: Connection, filters: Filters) -> tuple[str, dict]:
+    """SQL conditions on the index (alias f) and the joined article (alias a), and their
+    parameters."""
     parts, params = [], {}
     if filters.since is not None:
-        parts.append("a.published_at >= :since")
+        # The floor lets FTS5 seek past the older ids (bot/store/article_days.py).
+        parts.append("f.rowid >= :floor AND a.published_at >= :since")
+        params["floor"] = article_days.first_id_since(conn, filters.since)
         params["since"] = _sqlite_time(filters.since)
     if filters.until is not None:
         parts.append("a.published_at < :until")

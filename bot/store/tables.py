@@ -103,6 +103,17 @@ articles = Table(
     Index("ix_articles_search", "id", "published_at", "feed_id", "language"),
 )
 
+# The lowest article id published on each day (UTC): search narrows a --since query to
+# the ids at or above the floor of its first day (bot/store/article_days.py). Rows are
+# never raised, so a floor stays a floor when articles are deleted.
+article_days = Table(
+    "article_days",
+    metadata,
+    Column("day", Text, primary_key=True),  # YYYY-MM-DD of published_at
+    Column("first_id", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # Entries that are copies of a stored article: another feed's entry for the same story
 # (Google News, wire syndication), or an entry known under a second id. An article's own
 # entry is (articles.feed_id, articles.entry_id) and is not repeated here.
