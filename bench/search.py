@@ -57,9 +57,10 @@ from bot.match.query import parse_query  # noqa: E402
 from bot.match.sql import plan_query  # noqa: E402
 from bot.model import Article, FeedSpec  # noqa: E402
 from bot.search import SearchRequest, search  # noqa: E402
-from bot.store import Store, article_days, fts  # noqa: E402
+from bot.store import Store, fts  # noqa: E402
 from bot.store.article_rows import _insert  # noqa: E402
 from bot.store.fts import match_expression  # noqa: E402
+from bot.store.search_sqlite import index_new_articles  # noqa: E402
 
 TARGET_P95_MS = 50.0
 TARGET_RATIO = 1.5
@@ -210,8 +211,7 @@ def _store(
         newest = fts.newest_article(conn)
         for feed_id, batch in by_feed.items():
             _insert(conn, feed_id, batch, now)
-        fts.index_new_articles(conn, newest)  # as Store.save_polls does
-        article_days.record_new_articles(conn, newest)
+        index_new_articles(conn, newest)  # as Store.save_polls does
         if found:
             conn.exec_driver_sql(
                 "INSERT INTO matches (article_id, topic, score, snippet, highlights, matched_at) "

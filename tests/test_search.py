@@ -385,10 +385,14 @@ def test_prune_and_reindex_keep_since_searches_right(archive):
     archive.store.prune(NOW - timedelta(days=30))
     with archive.store.engine.connect() as conn:
         days = conn.exec_driver_sql("SELECT day, first_id FROM article_days").all()
+        rows = conn.exec_driver_sql("SELECT id FROM search_rows").scalars().all()
     assert days == [((NOW - timedelta(days=3)).strftime("%Y-%m-%d"), kept)]
+    assert rows == [kept]  # a deleted article's search row goes with it
     assert archive.ids("asylum", since=NOW - timedelta(days=100)) == [kept]
     with archive.store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE article_days SET first_id = 999")  # as if damaged
+        conn.exec_driver_sql("DELETE FROM search_rows")
+    assert archive.ids("asylum") == []
     archive.store.search.rebuild()
     assert archive.ids("asylum", since=NOW - timedelta(days=7)) == [kept]
 

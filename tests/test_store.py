@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -34,24 +35,35 @@ def test_migrations_from_empty_database_match_the_tables(tmp_path):
     Store.open(f"sqlite:///{tmp_path / 'new' / 'bot.db'}").close()  # idempotent re-open
 
 
-def test_upgrading_an_archive_files_its_articles_publication_days(tmp_path):
-    """Migration 0008 fills article_days from the articles already stored."""
+def test_upgrading_an_archive_fills_the_search_tables_from_its_articles(tmp_path):
+    """Migrations 0008 and 0009 (article_days, search_rows) fill their tables from the
+    articles already stored; down and up again, the rows are the store's own."""
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     store = Store.open(url)
     store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
     feed_id = store.feed_ids()["A"]
     store.save_poll(feed_id, [_article("x", days=2), _article("y", days=2), _article("z", days=9)],
                     NOW)  # fmt: skip
+    expected = _search_tables(store)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
     with store.engine.begin() as conn:
-        expected = conn.exec_driver_sql("SELECT day, first_id FROM article_days ORDER BY day").all()
-        conn.exec_driver_sql("DROP TABLE article_days")
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0007")
+    assert current_revision(store.engine) == "0007"
     store.close()
     store = Store.open(url)
+    found = _search_tables(store)
+    store.close()
+    assert len(expected[0]) == 2 and len(expected[1]) == 3
+    assert found == expected
+
+
+def _search_tables(store: Store) -> tuple[list, list]:
     with store.engine.connect() as conn:
         days = conn.exec_driver_sql("SELECT day, first_id FROM article_days ORDER BY day").all()
-    store.close()
-    assert len(expected) == 2 and days == expected
+        rows = conn.exec_driver_sql("SELECT * FROM search_rows ORDER BY id").all()
+    return days, rows
 
 
 def _article(entry_id: str, days: float) -> Article:

@@ -17,12 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.digest.model import Candidate
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
-from bot.store import article_days, chat_rows, feed_rows, fts, outbox_rows, retention
+from bot.store import chat_rows, feed_rows, fts, outbox_rows, retention
 from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
 from bot.store.chat_rows import ChatSchedule, ChatSettings, TopicChoice, Watch
 from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.outbox_rows import ChatState, PendingPart
-from bot.store.search_sqlite import SqliteSearch
+from bot.store.search_sqlite import SqliteSearch, index_new_articles
 from bot.store.tables import articles, feeds, matches, poll_runs
 
 __all__ = [
@@ -103,8 +103,7 @@ class Store:
                 save_articles(conn, feed_id, batch, now, found)
                 for feed_id, batch, now, _, found in polls
             ]
-            fts.index_new_articles(conn, newest)
-            article_days.record_new_articles(conn, newest)
+            index_new_articles(conn, newest)
             feed_rows.record_successes(conn, [(p[0], p[2], p[3]) for p in polls])
             return counts
 

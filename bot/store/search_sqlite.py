@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StoreError
 from bot.match.sql import Plan
-from bot.store import article_days, fts
+from bot.store import article_days, fts, search_rows
 
 HALF_LIFE_DAYS = 14.0  # recency: a story this old gets half the boost of today's
 MAX_SECONDS = 10.0  # a statement running longer is stopped ("instead of hanging")
@@ -64,6 +64,15 @@ class Ranking:
 
     rows: list[tuple[int, float]]  # (article id, score), best first
     total: int
+
+
+def index_new_articles(conn: Connection, after: int) -> None:
+    """Everything search keeps of the articles added after id `after`: their words, their
+    search rows and their publication days. The store's one writer calls it before
+    committing what it inserted (fts.newest_article says where it started)."""
+    fts.index_new_articles(conn, after)
+    search_rows.add_new_articles(conn, after)
+    article_days.record_new_articles(conn, after)
 
 
 class SqliteSearch:
@@ -115,13 +124,12 @@ class SqliteSearch:
         weighted) times a recency boost, or newest first; ties by id, so pages are stable.
         With them, how many candidates there are in all: the ranking reads every one
         anyway, so counting them there saves a second pass over the index."""
-        order = "score DESC, id DESC" if sort == "relevance" else "published_at DESC, id DESC"
+        order = "score DESC, id DESC" if sort == "relevance" else "published DESC, id DESC"
         with self._reading() as conn:
             where, params = _where(conn, filters)
             statement = (
-                "WITH hits AS MATERIALIZED (SELECT f.rowid AS id, a.published_at, "
-                f"{_SCORE} AS score FROM articles_fts f JOIN articles a INDEXED BY "
-                f"ix_articles_search ON a.id = f.rowid WHERE articles_fts MATCH :match{where}) "
+                "WITH hits AS MATERIALIZED (SELECT f.rowid AS id, r.published, "
+                f"{_SCORE} AS score FROM {_HITS} WHERE articles_fts MATCH :match{where}) "
                 f"SELECT id, score, count(*) OVER () FROM hits ORDER BY {order} "
                 "LIMIT :limit OFFSET :offset"
             )
@@ -147,10 +155,7 @@ class SqliteSearch:
             where, params = _where(conn, filters)
             params["match"] = match
             if where:
-                statement = (
-                    "SELECT count(*) FROM articles_fts f JOIN articles a INDEXED BY "
-                    f"ix_articles_search ON a.id = f.rowid WHERE articles_fts MATCH :match{where}"
-                )
+                statement = f"SELECT count(*) FROM {_HITS} WHERE articles_fts MATCH :match{where}"
             else:
                 statement = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
             return conn.exec_driver_sql(statement, params).scalar() or 0
@@ -166,8 +171,7 @@ class SqliteSearch:
             where, params = _where(conn, filters)
             params |= {"match": f"({fts.match_expression(plan.text)}) AND {fts.MARKED}", "n": limit}
             statement = (
-                "SELECT f.rowid FROM articles_fts f JOIN articles a INDEXED BY ix_articles_search "
-                f"ON a.id = f.rowid WHERE articles_fts MATCH :match{where} LIMIT :n"
+                f"SELECT f.rowid FROM {_HITS} WHERE articles_fts MATCH :match{where} LIMIT :n"
             )
             return [row[0] for row in conn.exec_driver_sql(statement, params)]
 
@@ -233,6 +237,7 @@ class SqliteSearch:
             for statement in fts.CREATE:
                 conn.exec_driver_sql(statement)
             conn.exec_driver_sql(fts.REBUILD)
+            search_rows.rebuild(conn)
             article_days.rebuild(conn)
             return conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
 
@@ -289,9 +294,10 @@ def _index_error(exc: DBAPIError) -> StoreError:
     return StoreError(f"search: {message}")
 
 
+_HITS = "articles_fts f JOIN search_rows r ON r.id = f.rowid"  # a hit and what ranks it
 _SCORE = (
     f"-bm25(articles_fts, {fts.TITLE_WEIGHT}, 1.0, 1.0) * (1.0 + 1.0 / (1.0 + "
-    f"max(0.0, :now - julianday(a.published_at)) / {HALF_LIFE_DAYS}))"
+    f"max(0.0, :now - r.published) / {HALF_LIFE_DAYS}))"
 )
 _IDS = "IN (SELECT value FROM json_each(?))"
 _ANY_MARKED = f"SELECT 1 FROM articles_fts WHERE articles_fts MATCH '{fts.MARKED}' LIMIT 1"
@@ -303,29 +309,30 @@ _COPIES = f"""SELECT s.article_id, f.name, s.url FROM sightings s JOIN feeds f O
 
 
 def _where(conn: Connection, filters: Filters) -> tuple[str, dict]:
-    """SQL conditions on the index (alias f) and the joined article (alias a), and their
-    parameters."""
+    """SQL conditions on the index (alias f) and the hit's search row (alias r,
+    bot/store/search_rows.py), and their parameters."""
     parts, params = [], {}
     if filters.since is not None:
         # The floor lets FTS5 seek past the older ids (bot/store/article_days.py).
-        parts.append("f.rowid >= :floor AND a.published_at >= :since")
+        # julianday() of the stored text form: the same rounding as the rows' own.
+        parts.append("f.rowid >= :floor AND r.published >= julianday(:since)")
         params["floor"] = article_days.first_id_since(conn, filters.since)
         params["since"] = _sqlite_time(filters.since)
     if filters.until is not None:
-        parts.append("a.published_at < :until")
+        parts.append("r.published < julianday(:until)")
         params["until"] = _sqlite_time(filters.until)
     if filters.languages:
-        parts.append(f"a.language IN ({_list(filters.languages, 'lang', params)})")
+        parts.append(f"r.language IN ({_list(filters.languages, 'lang', params)})")
     if filters.excluded_languages:
         codes = _list(filters.excluded_languages, "nolang", params)
-        parts.append(f"(a.language IS NULL OR a.language NOT IN ({codes}))")
+        parts.append(f"(r.language IS NULL OR r.language NOT IN ({codes}))")
     if filters.feed_ids is not None:
-        parts.append(f"a.feed_id IN ({_list(filters.feed_ids, 'feed', params)})")
+        parts.append(f"r.feed_id IN ({_list(filters.feed_ids, 'feed', params)})")
     if filters.excluded_feed_ids:
-        parts.append(f"a.feed_id NOT IN ({_list(filters.excluded_feed_ids, 'nofeed', params)})")
+        parts.append(f"r.feed_id NOT IN ({_list(filters.excluded_feed_ids, 'nofeed', params)})")
     if filters.topic is not None:
         # The unary + keeps SQLite from handing the id list to FTS5 (a MATCH per id).
-        parts.append("+a.id IN (SELECT article_id FROM matches WHERE topic = :topic)")
+        parts.append("+r.id IN (SELECT article_id FROM matches WHERE topic = :topic)")
         params["topic"] = filters.topic
     return "".join(f" AND {p}" for p in parts), params
 

@@ -98,9 +98,17 @@ articles = Table(
     Index("ix_articles_url_hash", "url_hash"),
     Index("ix_articles_title_hash", "title_hash"),
     Index("ix_articles_published_at", "published_at"),
-    # What ranking and filters need of each full-text hit, without reading the row (whose
-    # text pushes these columns to overflow pages): search joins through this index.
-    Index("ix_articles_search", "id", "published_at", "feed_id", "language"),
+)
+
+# What search ranks and filters each full-text hit by (bot/store/search_rows.py): one
+# row per article, the publication time as a Julian day.
+search_rows = Table(
+    "search_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),  # articles.id
+    Column("published", Float, nullable=False),
+    Column("feed_id", Integer, nullable=False),
+    Column("language", Text),
 )
 
 # The lowest article id published on each day (UTC): search narrows a --since query to
