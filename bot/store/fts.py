@@ -199,13 +199,19 @@ class _Renderer:
                 return self.render(Term(node.words[0], field=node.field))
             if not all(map(is_agreed_word, node.words)):
                 return MARKED
-            loose = self._all_words(node)
             phrase = _quote(" ".join(node.words))
-            return f"({_COLUMNS[node.field]}{phrase} OR ({loose} AND {MARKED}))"
+            marked = _marked_branch([_Words(node.words, node.field)])
+            return f"({_COLUMNS[node.field]}{phrase} OR {marked})"
         if isinstance(node, Near):
             return self._near(node)
         if isinstance(node, Or):
-            return "(" + " OR ".join(self.render(item) for item in node.items) + ")"
+            # The phrases of an OR share one marked branch (one word each, each once).
+            phrases = [i for i in node.items if _is_plain_phrase(i)]
+            parts = [self.render(i) for i in node.items if not _is_plain_phrase(i)]
+            parts += [f"{_COLUMNS[p.field]}{_quote(' '.join(p.words))}" for p in phrases]
+            if phrases:
+                parts.append(_marked_branch([_Words(p.words, p.field) for p in phrases]))
+            return "(" + " OR ".join(parts) + ")"
         if isinstance(node, And):
             positive = [self.render(i) for i in node.items if not isinstance(i, Not)]
             negative = [self.render(i.item) for i in node.items if isinstance(i, Not)]
@@ -218,16 +224,13 @@ class _Renderer:
             return f"({text})"
         raise ValueError(f"cannot render {node!r} for FTS5")
 
-    def _all_words(self, node: Phrase) -> str:
-        """Every word of a phrase, anywhere in its field: its loose form."""
-        return "(" + " AND ".join(self.render(Term(w, field=node.field)) for w in node.words) + ")"
-
     def _near(self, node: Near) -> str:
         """FTS5 NEAR groups, one per pair of the sides' phrases (NEAR takes phrases only).
         FTS5 counts the words between two phrases, the matcher one more (adjacent words
         are 1 apart): NEAR/n is FTS5's n-1, exact for sides with distinct words. Sides
         that share a word (they could overlap) or have a prefix: FTS5's n (looser). Too
-        many pairs: both sides present. A marked article needs only both sides."""
+        many pairs: both sides present. A marked article needs only a word of the left
+        side (_marked_branch)."""
         loose = f"({self.render(node.left)} AND {self.render(node.right)})"
         lefts, rights = _phrases(node.left), _phrases(node.right)
         if lefts is None or rights is None or len(lefts) * len(rights) > MAX_NEAR_PAIRS:
@@ -246,7 +249,28 @@ class _Renderer:
                     self.exact = False
                 pair = f"{_near_phrase(left)} {_near_phrase(right)}"
                 groups.append(f"{_COLUMNS[field]}NEAR({pair}, {distance})")
-        return f"({' OR '.join(groups)} OR ({loose} AND {MARKED}))"
+        return f"({' OR '.join(groups)} OR {_marked_branch(lefts)})"
+
+
+def _is_plain_phrase(node: Node) -> bool:
+    """A phrase of several words the index reads as the matcher does."""
+    return isinstance(node, Phrase) and len(node.words) > 1 and all(map(is_agreed_word, node.words))
+
+
+def _marked_branch(alternatives: list[_Words]) -> str:
+    """What finds a marked article the matcher may match where the index cannot tell
+    (its words may hide in `extra`): the longest word of any alternative, with the
+    marker. One word, not all: bm25 works out the document frequency of every phrase
+    in the expression by reading its whole doclist, so a function word here ("in",
+    "de") cost a search 10-15 ms, and a looser branch is still a superset."""
+    words: dict[str, None] = {}
+    for alternative in alternatives:
+        word = max(alternative.words, key=len)
+        star = "*" if alternative.prefix else ""
+        words[f"{_COLUMNS[alternative.field]}{_quote(word)}{star}"] = None
+    words = list(words)
+    either = words[0] if len(words) == 1 else "(" + " OR ".join(words) + ")"
+    return f"({either} AND {MARKED})"
 
 
 def _near_phrase(words: _Words) -> str:
