@@ -3,8 +3,9 @@
 The index is an external-content FTS5 table over a view of `articles` with three
 columns: the title, the body exactly as the matcher reads it (summary, then the full
 text when there is a different one) and `extra`. The unicode61 tokenizer with
-remove_diacritics folds case and accents as the matcher does, and triggers on
-`articles` keep the index in step with every insert, text change and delete.
+remove_diacritics folds case and accents as the matcher does. The store indexes new
+articles in one statement per write transaction (index_new_articles); triggers on
+`articles` keep the index in step with every text change and delete.
 
 Search must never miss an article the matcher would match, so the index has to find a
 superset. Both tokenizers agree on ASCII and on the accented Latin letters of English and
