@@ -63,7 +63,7 @@ class Ranking:
     """A slice of the ranked candidates, and how many there are in all."""
 
     rows: list[tuple[int, float]]  # (article id, score), best first
-    total: int
+    total: int | None  # filtered rankings only (see SqliteSearch.ranked)
 
 
 def index_new_articles(conn: Connection, after: int) -> None:
@@ -122,23 +122,32 @@ class SqliteSearch:
     ) -> Ranking:
         """(article id, score) of the candidates, best first: relevance (BM25, title
         weighted) times a recency boost, or newest first; ties by id, so pages are stable.
-        With them, how many candidates there are in all: the ranking reads every one
-        anyway, so counting them there saves a second pass over the index."""
+        Filtered, with them how many candidates there are in all: a count needs the join,
+        so the ranking, which reads every candidate anyway, counts them (count(*) OVER ()
+        over a materialized CTE: bm25 cannot sit beside a window function), saving a
+        second pass. Unfiltered, count() is cheaper (the index alone, no positions), and
+        the ranking keeps only its top rows as it goes."""
         order = "score DESC, id DESC" if sort == "relevance" else "published DESC, id DESC"
         with self._reading() as conn:
             where, params = _where(conn, filters)
-            statement = (
-                "WITH hits AS MATERIALIZED (SELECT f.rowid AS id, r.published, "
-                f"{_SCORE} AS score FROM {_HITS} WHERE articles_fts MATCH :match{where}) "
-                f"SELECT id, score, count(*) OVER () FROM hits ORDER BY {order} "
-                "LIMIT :limit OFFSET :offset"
+            hits = (
+                f"SELECT f.rowid AS id, r.published, {_SCORE} AS score FROM {_HITS} "
+                f"WHERE articles_fts MATCH :match{where}"
             )
+            page = f"ORDER BY {order} LIMIT :limit OFFSET :offset"
             params |= {
                 "match": fts.match_expression(plan.text),
                 "now": _julian(now or datetime.now(UTC)),
                 "limit": limit,
                 "offset": offset,
             }
+            if not where:
+                rows = conn.exec_driver_sql(f"{hits} {page}", params).all()
+                return Ranking([(row[0], row[2]) for row in rows], None)
+            statement = (
+                f"WITH hits AS MATERIALIZED ({hits}) "
+                f"SELECT id, score, count(*) OVER () FROM hits {page}"
+            )
             rows = conn.exec_driver_sql(statement, params).all()
         if not rows and offset:  # past the last one: the count needs a row to ride on
             return Ranking([], self.count(plan, filters))
@@ -157,7 +166,7 @@ class SqliteSearch:
             if where:
                 statement = f"SELECT count(*) FROM {_HITS} WHERE articles_fts MATCH :match{where}"
             else:
-                statement = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
+                statement = _COUNT
             return conn.exec_driver_sql(statement, params).scalar() or 0
 
     def marked_ids(self, plan: Plan, filters: Filters, limit: int) -> list[int]:
@@ -174,29 +183,6 @@ class SqliteSearch:
                 f"SELECT f.rowid FROM {_HITS} WHERE articles_fts MATCH :match{where} LIMIT :n"
             )
             return [row[0] for row in conn.exec_driver_sql(statement, params)]
-
-    def probe(self, plan: Plan, cap: int) -> int:
-        """How many articles the index finds for the plan, counting up to `cap` only
-        (filters aside: no article row is read, so it is the cheapest count there is)."""
-        statement = (
-            "SELECT count(*) FROM (SELECT 1 FROM articles_fts "
-            "WHERE articles_fts MATCH :match LIMIT :cap)"
-        )
-        with self._reading() as conn:
-            params = {"match": fts.match_expression(plan.text), "cap": cap}
-            return conn.exec_driver_sql(statement, params).scalar() or 0
-
-    def recent_share(self, plan: Plan, newest: int) -> float:
-        """The share of the newest articles the index finds for the plan: a glance at a
-        query's breadth that costs a millisecond (FTS5 seeks to the rowid range)."""
-        with self._reading() as conn:
-            top = conn.exec_driver_sql("SELECT max(id) FROM articles").scalar() or 0
-            found = conn.exec_driver_sql(
-                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
-                " AND rowid > :low",
-                {"match": fts.match_expression(plan.text), "low": top - newest},
-            ).scalar()
-        return (found or 0) / newest
 
     def size(self) -> int:
         """Articles in the index (from its own statistics: no table scan)."""
@@ -294,6 +280,7 @@ def _index_error(exc: DBAPIError) -> StoreError:
     return StoreError(f"search: {message}")
 
 
+_COUNT = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
 _HITS = "articles_fts f JOIN search_rows r ON r.id = f.rowid"  # a hit and what ranks it
 _SCORE = (
     f"-bm25(articles_fts, {fts.TITLE_WEIGHT}, 1.0, 1.0) * (1.0 + 1.0 / (1.0 + "
