@@ -96,6 +96,25 @@ def test_sort_by_date_is_newest_first(archive):
     assert archive.ids("asylum", sort="date") == [ids[1], ids[3], ids[0], ids[2]]
 
 
+def test_newest_first_looks_back_window_by_window_and_misses_nothing(archive, monkeypatch):
+    """Date order reads the last week first, then further back (article_days floors):
+    every page must still be the true newest-first order, a story found late included."""
+    monkeypatch.setattr("bot.search.RANK_WINDOW", 1)  # ask the store for small pages
+    archive.filler()
+    days = [1, 2, 10, 40, 200, 3.5, 60]
+    ids = {d: archive.add(f"Asylum story {d}", "asylum", days=d) for d in days}
+    late = archive.add("Asylum story found late", "asylum", days=100)
+    newest = [ids[d] for d in sorted(days[:5] + days[5:])]
+    newest.insert(newest.index(ids[200]), late)
+    for limit in (1, 2, 3, 4, 5, 6, 8):
+        assert archive.ids("asylum", sort="date", limit=limit) == newest[:limit], limit
+    assert archive.ids("asylum", sort="date", limit=3, offset=3) == newest[3:6]
+    since = NOW - timedelta(days=50)
+    assert archive.ids("asylum", sort="date", since=since, limit=8) == newest[:5]
+    found = archive.search("asylum", sort="date", feed="A", limit=2)
+    assert [r.id for r in found.results] == newest[:2] and found.total == len(newest)
+
+
 # --- Operators, each through search ---------------------------------------------------
 
 

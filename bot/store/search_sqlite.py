@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +23,7 @@ from bot.errors import StoreError
 from bot.match.sql import Plan
 from bot.store import article_days, fts, search_rows
 
+NEWEST_WINDOWS_DAYS = (7, 30, 180)  # how far back a newest-first search looks, in turn
 HALF_LIFE_DAYS = 14.0  # recency: a story this old gets half the boost of today's
 MAX_SECONDS = 10.0  # a statement running longer is stopped ("instead of hanging")
 REINDEX_HINT = "run `python -m bot reindex` to rebuild it"
@@ -127,7 +128,9 @@ class SqliteSearch:
         over a materialized CTE: bm25 cannot sit beside a window function), saving a
         second pass. Unfiltered, count() is cheaper (the index alone, no positions), and
         the ranking keeps only its top rows as it goes."""
-        order = "score DESC, id DESC" if sort == "relevance" else "published DESC, id DESC"
+        if sort == "date":
+            return self._newest(plan, filters, offset, limit, now or datetime.now(UTC))
+        order = "score DESC, id DESC"
         with self._reading() as conn:
             where, params = _where(conn, filters)
             hits = (
@@ -152,6 +155,42 @@ class SqliteSearch:
         if not rows and offset:  # past the last one: the count needs a row to ride on
             return Ranking([], self.count(plan, filters))
         return Ranking([(row[0], row[1]) for row in rows], rows[0][2] if rows else 0)
+
+    def _newest(
+        self, plan: Plan, filters: Filters, offset: int, limit: int, now: datetime
+    ) -> Ranking:
+        """Newest first, looking at the last week first, then further back. The hits
+        published since a date D are exactly those at or above D's id floor
+        (bot/store/article_days.py) and published since D, so when they fill the page,
+        nothing older can be on it: FTS5 seeks to the floor and scores the week's hits,
+        not the year's."""
+        with self._reading() as conn:
+            where, params = _where(conn, filters)
+            params |= {"match": fts.match_expression(plan.text), "now": _julian(now)}
+            params |= {"limit": limit, "offset": offset}
+
+            def newest(window: str) -> list:
+                statement = (
+                    f"SELECT f.rowid, {_SCORE} FROM {_HITS} WHERE articles_fts MATCH :match"
+                    f"{where}{window} ORDER BY r.published DESC, f.rowid DESC "
+                    "LIMIT :limit OFFSET :offset"
+                )
+                return conn.exec_driver_sql(statement, params).all()
+
+            starts = [now - timedelta(days=days) for days in NEWEST_WINDOWS_DAYS]
+            # A window reaching past --since narrows nothing: the filter's floor does.
+            starts = [t for t in starts if filters.since is None or t > filters.since]
+            window = " AND f.rowid >= :window_floor AND r.published >= julianday(:window)"
+            for start in starts:
+                params["window_floor"] = article_days.first_id_since(conn, start)
+                params["window"] = _sqlite_time(start)
+                rows = newest(window)
+                if len(rows) == limit:
+                    break  # a full page from the window: nothing older can be on it
+            else:
+                rows = newest("")
+        total = self.count(plan, filters) if where else None
+        return Ranking([(row[0], row[1]) for row in rows], total)
 
     def exact(self, plan: Plan) -> bool:
         """Whether the index finds exactly the plan's matches (unmarked articles)."""
