@@ -13,7 +13,8 @@ copies (another feed, a tweaked headline, a footer), for "also in". Publication 
 spread over the last year, oldest first, as an archive fills. Each article is matched
 against feeds.yaml's topics (stored matches, for --topic). Articles go in through the
 store's own insert (bot/store/article_rows.py: one executemany of plain tuples per feed
-and batch, FTS5 triggers firing), 20,000 per transaction. Reported: load rate (articles
+and batch, then search_sqlite.index_new_articles as Store.save_polls does), 20,000 per
+transaction. Reported: load rate (articles
 stored per second, the time in this process's inserts and commits), wall time, database
 size (with the index's share).
 
