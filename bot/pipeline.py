@@ -26,7 +26,7 @@ from bot.feeds.schedule import PollPolicy, next_poll_failed, next_poll_ok
 from bot.fulltext import add_full_text
 from bot.match.matcher import Match, Matcher, build_document
 from bot.model import Article, FeedOutcome, FeedState, PollSummary
-from bot.store import Store
+from bot.store import Prepared, Store, prepare_articles
 
 log = logging.getLogger("bot.poll")
 
@@ -52,6 +52,7 @@ class Fetched:
     entries: int = 0
     bozo: str | None = None
     error: str | None = None
+    prepared: dict[str, Prepared] = field(default_factory=dict)  # by entry id, for the writer
 
 
 async def fetch_feed(
@@ -100,6 +101,9 @@ async def fetch_feed(
         fetched.matches = await loop.run_in_executor(
             parse_thread, match_articles, matcher, fetched.articles
         )
+        fetched.prepared = await loop.run_in_executor(
+            parse_thread, prepare_articles, fetched.articles
+        )
         return fetched
     except (FetchError, ParseError) as exc:
         return _failure(feed, policy, interval, now, exc)
@@ -125,8 +129,11 @@ def _parse(
             batch.append(article)
     batch = sorted(distinct_entries(batch), key=lambda a: a.published)
     state.update(bozo=parsed.bozo, last_error=None)
-    found = match_articles(matcher, batch) if matcher else {}
-    return Fetched(feed, now, "articles", state, batch, found, len(parsed.entries), parsed.bozo)
+    fetched = Fetched(feed, now, "articles", state, batch, entries=len(parsed.entries),
+                      bozo=parsed.bozo)  # fmt: skip
+    if matcher is not None:  # else full text comes first: matching and preparing wait for it
+        fetched.matches, fetched.prepared = match_articles(matcher, batch), prepare_articles(batch)
+    return fetched
 
 
 def match_articles(matcher: Matcher, batch: list[Article]) -> dict[str, list[Match]]:
@@ -221,7 +228,10 @@ def record_many(store: Store, batch: list[Fetched], unchanged: UnchangedFeeds) -
 
 
 def _poll_row(fetched: Fetched) -> tuple:
-    return (fetched.feed.id, fetched.articles, fetched.at, fetched.state, fetched.matches)
+    return (
+        fetched.feed.id, fetched.articles, fetched.at, fetched.state, fetched.matches,
+        fetched.prepared,
+    )  # fmt: skip
 
 
 def _record_alone(store: Store, fetched: Fetched) -> FeedOutcome:

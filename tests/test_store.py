@@ -117,3 +117,38 @@ def test_stored_article_reads_back_exactly(store):
     with store.engine.connect() as conn:
         row = conn.execute(select(articles)).one()
     assert (row.published_at, row.fetched_at, row.title) == (published, NOW, "Título")
+
+
+def test_rows_prepared_by_a_worker_are_stored_as_the_writer_would_store_them(tmp_path):
+    """Workers hash, date and mark each article for the index before the writer gets it
+    (prepare_articles); the stored row is the same as when the writer does it itself."""
+    from bot.store import prepare_articles
+
+    titles = ["Straße nach Tijuana", "Asilo en México", "Plain words"]
+    batch = [_spanish_article(n, title) for n, title in enumerate(titles)]
+    stored = []
+    for prepared in (prepare_articles(batch), None):
+        store = Store.open(f"sqlite:///{tmp_path / f'{prepared is None}.db'}")
+        store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
+        feed_id = store.feed_ids()["A"]
+        counts = store.save_polls([(feed_id, batch, NOW, {"next_poll_at": NOW}, {}, prepared)])
+        assert counts[0].new == 3
+        with store.engine.connect() as conn:
+            stored.append(
+                conn.exec_driver_sql(
+                    "SELECT entry_id, url_hash, title_hash, published_at, search_extra"
+                    " FROM articles ORDER BY entry_id"
+                ).all()
+            )
+        store.close()
+    assert stored[0] == stored[1]
+    assert any(row.search_extra for row in stored[0])  # ß: the index reads it differently
+
+
+def _spanish_article(n: int, title: str) -> Article:
+    return Article(
+        feed="A", entry_id=f"e{n}", url=f"https://a.example/{n}", title=title,
+        summary="Niños en la frontera", content="", author=None, language="es",
+        outlet="a.example", title_key=title.lower(), content_hash=f"h{n}",
+        published=datetime(2026, 3, 4, 5, 6, n, 891011, tzinfo=UTC),
+    )  # fmt: skip

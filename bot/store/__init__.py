@@ -18,7 +18,14 @@ from bot.digest.model import Candidate
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
 from bot.store import chat_rows, feed_rows, fts, outbox_rows, retention
-from bot.store.article_rows import SaveCounts, replace_matches, save_articles, stored_hashes
+from bot.store.article_rows import (
+    Prepared,
+    SaveCounts,
+    prepare_articles,
+    replace_matches,
+    save_articles,
+    stored_hashes,
+)
 from bot.store.chat_rows import ChatSchedule, ChatSettings, TopicChoice, Watch
 from bot.store.db import cycle_lock, make_engine, migrate
 from bot.store.outbox_rows import ChatState, PendingPart
@@ -26,8 +33,8 @@ from bot.store.search_sqlite import SqliteSearch, index_new_articles
 from bot.store.tables import articles, feeds, matches, poll_runs
 
 __all__ = [
-    "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "SaveCounts", "Store",
-    "TopicChoice", "Watch",
+    "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "Prepared", "SaveCounts",
+    "Store", "TopicChoice", "Watch", "prepare_articles",
 ]  # fmt: skip
 
 
@@ -89,19 +96,23 @@ class Store:
         **feed_values,
     ) -> SaveCounts:
         """Store a fetched feed's articles, their matches and its new state together."""
-        return self.save_polls([(feed_id, batch, now, feed_values, topic_matches or {})])[0]
+        return self.save_polls([(feed_id, batch, now, feed_values, topic_matches or {}, None)])[0]
 
     def save_polls(
-        self, polls: Sequence[tuple[int, Sequence[Article], datetime, dict, Mapping]]
+        self,
+        polls: Sequence[
+            tuple[int, Sequence[Article], datetime, dict, Mapping, Mapping[str, Prepared] | None]
+        ],
     ) -> list[SaveCounts]:
-        """Several feeds' (id, articles, time, state, matches by entry id) in one
-        transaction: each feed stays whole, and a commit per feed (the dominant cost of a
-        big first poll) is saved."""
+        """Several feeds' (id, articles, time, state, matches by entry id, prepared rows by
+        entry id or None) in one transaction: each feed stays whole, and a commit per feed
+        (the dominant cost of a big first poll) is saved. Prepared rows (prepare_articles,
+        run where the feed was parsed) leave the writer less to do."""
         with self._writing() as conn:
             newest = fts.newest_article(conn)
             counts = [
-                save_articles(conn, feed_id, batch, now, found)
-                for feed_id, batch, now, _, found in polls
+                save_articles(conn, feed_id, batch, now, found, prepared)
+                for feed_id, batch, now, _, found, prepared in polls
             ]
             index_new_articles(conn, newest)
             feed_rows.record_successes(conn, [(p[0], p[2], p[3]) for p in polls])

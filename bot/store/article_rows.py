@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from bot.match.matcher import Match
 from bot.model import Article
@@ -39,15 +40,55 @@ class SaveCounts:
     duplicates: int = 0
 
 
+class Prepared(NamedTuple):
+    """What storing an article computes from it alone: worked out where it was parsed
+    (a worker process, bot/workers.py), so the one writer only executes."""
+
+    url_hash: int | None
+    title_hash: int
+    published: str  # published_at as the store writes it
+    search_extra: str  # the index's extra words (bot/store/fts.py)
+
+
+def prepare_article(article: Article) -> Prepared:
+    return Prepared(
+        key_hash(article.url) if article.url else None,
+        key_hash(article.title_key),
+        _sqlite_time(article.published),
+        extra_terms(article.title, article.summary, article.content),
+    )
+
+
+def prepare_articles(batch: Iterable[Article]) -> dict[str, Prepared]:
+    """Each article's Prepared, by entry id (plain tuples: cheap to pickle); of an entry
+    id repeated, the first occurrence's, as save_articles keeps it."""
+    prepared: dict[str, Prepared] = {}
+    for article in batch:
+        if article.entry_id not in prepared:
+            prepared[article.entry_id] = prepare_article(article)
+    return prepared
+
+
+def _complete(batch: Sequence[Article], prepared: Mapping[str, Prepared]) -> dict[str, Prepared]:
+    """The given Prepared of each article, made here for those without one."""
+    ready = {}
+    for article in batch:
+        found = prepared.get(article.entry_id)
+        ready[article.entry_id] = found if found is not None else prepare_article(article)
+    return ready
+
+
 def save_articles(
     conn: Connection,
     feed_id: int,
     batch: Sequence[Article],
     now: datetime,
     topic_matches: Mapping[str, Sequence[Match]] | None = None,
+    prepared: Mapping[str, Prepared] | None = None,
 ) -> SaveCounts:
     """Store one feed's articles and their topic matches (keyed by entry id; the caller
-    holds the transaction); count what happened.
+    holds the transaction); count what happened. `prepared` (by entry id, from
+    prepare_articles) saves the writer that work; an article without one is prepared here.
 
     Within one feed, distinct entry ids are distinct entries (the publisher's word); the
     URL and title checks look for copies in *other* feeds only. A copy keeps the stored
@@ -56,6 +97,7 @@ def save_articles(
     topic_matches = topic_matches or {}
     counts = SaveCounts()
     batch = _unique_entries(batch)
+    ready = _complete(batch, prepared or {})
     ids = [a.entry_id for a in batch]
     seen = _sighted(conn, feed_id, ids + [b for b in map(_base_id, ids) if b])
     fresh = []
@@ -71,8 +113,10 @@ def save_articles(
             counts.unchanged += 1
             if article.entry_id not in seen:  # first seen under its suffixed id
                 _add_sighting(conn, feed_id, article, known.article_id, now)
-    by_url = _by_url(conn, [a.url for a in fresh if a.url], feed_id)
-    by_title = _by_title(conn, [a.title_key for a in fresh if a.title_key], feed_id)
+    by_url = _by_url(conn, {a.url: ready[a.entry_id].url_hash for a in fresh if a.url}, feed_id)
+    by_title = _by_title(
+        conn, {a.title_key: ready[a.entry_id].title_hash for a in fresh if a.title_key}, feed_id
+    )
     to_insert: list[Article] = []
     for article in fresh:
         twin = _twin(article, by_url, by_title)
@@ -87,7 +131,7 @@ def save_articles(
                 .where(articles.c.id == twin.id)
                 .values(url=article.url, url_hash=key_hash(article.url))
             )
-    counts.new = _insert(conn, feed_id, to_insert, now)
+    counts.new = _insert(conn, feed_id, to_insert, ready, now)
     _insert_matches(conn, feed_id, to_insert, topic_matches, now)
     return counts
 
@@ -127,25 +171,35 @@ def _chunks(values: list, size: int = BATCH):
         yield values[start : start + size]
 
 
-# Statements built once and cached compiled. The values of an IN travel as one JSON
-# array read by SQLite's json_each: an IN over a list (even an "expanding" one) renders
-# and binds a parameter per value on every call, which was a third of the write time.
-_FEED = bindparam("feed_id")
-_VALUES = select(func.json_each(bindparam("values")).table_valued("value").c.value)
-OWN = select(articles.c.entry_id, articles.c.id, articles.c.feed_id, articles.c.content_hash).where(
-    articles.c.feed_id == _FEED, articles.c.entry_id.in_(_VALUES)
-)
-SIGHTED = (
-    select(sightings.c.entry_id, articles.c.id, articles.c.feed_id, articles.c.content_hash)
-    .join(articles, articles.c.id == sightings.c.article_id)
-    .where(sightings.c.feed_id == _FEED, sightings.c.entry_id.in_(_VALUES))
-)
-BY_URL = select(articles.c.id, articles.c.url).where(
-    articles.c.url_hash.in_(_VALUES), articles.c.feed_id != _FEED
-)
-BY_TITLE = select(
-    articles.c.id, articles.c.url, articles.c.title_key, articles.c.outlet, articles.c.published_at
-).where(articles.c.title_hash.in_(_VALUES), articles.c.feed_id != _FEED)
+# The look-ups of every feed's write, as SQL for SQLite's driver run on the transaction's
+# own connection: through Core, building and reading four statements a feed cost more
+# than running them. The values of an IN travel as one JSON array read by json_each
+# (a parameter per value would be rendered and bound on every call).
+_VALUES = "(SELECT value FROM json_each(:values))"
+# The feed's own articles, then the copies it carried (UNION ALL keeps that order: a
+# copy's row, read later, wins, as it did when these were two statements).
+SIGHTED = f"""SELECT entry_id, id, feed_id, content_hash FROM articles
+    WHERE feed_id = :feed_id AND entry_id IN {_VALUES}
+    UNION ALL
+    SELECT sightings.entry_id, articles.id, articles.feed_id, articles.content_hash
+    FROM sightings JOIN articles ON articles.id = sightings.article_id
+    WHERE sightings.feed_id = :feed_id AND sightings.entry_id IN {_VALUES}"""
+OWN = f"""SELECT entry_id, content_hash FROM articles
+    WHERE feed_id = :feed_id AND entry_id IN {_VALUES}"""
+BY_URL = f"""SELECT id, url FROM articles
+    WHERE url_hash IN {_VALUES} AND feed_id != :feed_id"""
+BY_TITLE = f"""SELECT id, url, title_key, outlet, published_at FROM articles
+    WHERE title_hash IN {_VALUES} AND feed_id != :feed_id"""
+
+
+class _Stored(NamedTuple):
+    """An article of another feed found by URL or title (what _twin compares)."""
+
+    id: int
+    url: str | None
+    title_key: str | None = None
+    outlet: str | None = None
+    published_at: datetime | None = None
 
 
 @lru_cache(maxsize=1 << 16)  # each key is hashed for the look-up, then for the insert
@@ -155,43 +209,55 @@ def key_hash(text: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _select_in(conn: Connection, statement, feed_id: int, values: list):
-    """Rows of `statement` for the values, a bounded IN list at a time."""
-    for chunk in _chunks(sorted(set(values))):
-        yield from conn.execute(statement, {"feed_id": feed_id, "values": json.dumps(chunk)})
+def _select_in(conn: Connection, statement: str, feed_id: int, values: Iterable):
+    """Rows (plain tuples) of `statement` for the values, a bounded IN list at a time."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        for chunk in _chunks(sorted(set(values))):
+            yield from cursor.execute(statement, {"feed_id": feed_id, "values": json.dumps(chunk)})
+    finally:
+        cursor.close()
 
 
 def _sighted(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, _Known]:
     """Entries this feed sent before: its own articles, and copies it carried."""
     return {
-        row.entry_id: _Known(row.id, row.feed_id, row.content_hash)
-        for statement in (OWN, SIGHTED)
-        for row in _select_in(conn, statement, feed_id, entry_ids)
+        entry_id: _Known(article_id, owner, content_hash)
+        for entry_id, article_id, owner, content_hash in _select_in(
+            conn, SIGHTED, feed_id, entry_ids
+        )
     }
 
 
 def stored_hashes(conn: Connection, feed_id: int, entry_ids: list[str]) -> dict[str, str]:
     """Entry id → content hash for the feed's stored entries among these ids."""
-    return {row.entry_id: row.content_hash for row in _select_in(conn, OWN, feed_id, entry_ids)}
+    return dict(_select_in(conn, OWN, feed_id, entry_ids))
 
 
-def _by_url(conn: Connection, urls: list[str], feed_id: int) -> dict:
-    """Stored articles of other feeds with these URLs (looked up by hash, matched by text)."""
-    wanted = set(urls)
-    found = {}
-    for row in _select_in(conn, BY_URL, feed_id, [key_hash(u) for u in wanted]):
-        if row.url in wanted:
-            found.setdefault(row.url, row)
+def _by_url(conn: Connection, hashes: Mapping[str, int], feed_id: int) -> dict[str, _Stored]:
+    """Stored articles of other feeds with these URLs (url → its hash; looked up by hash,
+    matched by text)."""
+    found: dict[str, _Stored] = {}
+    for article_id, url in _select_in(conn, BY_URL, feed_id, hashes.values()):
+        if url in hashes:
+            found.setdefault(url, _Stored(article_id, url))
     return found
 
 
-def _by_title(conn: Connection, keys: list[str], feed_id: int) -> dict[str, list]:
-    """Stored articles of other feeds with these title keys (by hash, matched by text)."""
-    wanted = set(keys)
-    found: dict[str, list] = {}
-    for row in _select_in(conn, BY_TITLE, feed_id, [key_hash(k) for k in wanted]):
-        if row.title_key in wanted:
-            found.setdefault(row.title_key, []).append(row)
+def _by_title(
+    conn: Connection, hashes: Mapping[str, int], feed_id: int
+) -> dict[str, list[_Stored]]:
+    """Stored articles of other feeds with these title keys (key → its hash; by hash,
+    matched by text)."""
+    found: dict[str, list[_Stored]] = {}
+    for article_id, url, title_key, outlet, published in _select_in(
+        conn, BY_TITLE, feed_id, hashes.values()
+    ):
+        if title_key in hashes:
+            when = datetime.fromisoformat(published).replace(tzinfo=UTC)
+            found.setdefault(title_key, []).append(
+                _Stored(article_id, url, title_key, outlet, when)
+            )
     return found
 
 
@@ -243,7 +309,13 @@ def _add_sighting(
     )
 
 
-def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime) -> int:
+def _insert(
+    conn: Connection,
+    feed_id: int,
+    batch: list[Article],
+    ready: Mapping[str, Prepared],
+    now: datetime,
+) -> int:
     """Insert new articles in one executemany of plain tuples.
 
     The one statement written for SQLite's driver (qmark parameters, dates in the text
@@ -257,10 +329,9 @@ def _insert(conn: Connection, feed_id: int, batch: list[Article], now: datetime)
             " language, outlet, title_key, content_hash, published_at, fetched_at, updated_at,"
             " url_hash, title_hash, search_extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(feed_id, a.entry_id, a.url, a.title, a.summary, a.content, a.author, a.language,
-              a.outlet, a.title_key, a.content_hash, _sqlite_time(a.published), stamp, stamp,
-              key_hash(a.url) if a.url else None, key_hash(a.title_key),
-              extra_terms(a.title, a.summary, a.content))
-             for a in batch],
+              a.outlet, a.title_key, a.content_hash, p.published, stamp, stamp,
+              p.url_hash, p.title_hash, p.search_extra)
+             for a in batch for p in (ready[a.entry_id],)],
         )  # fmt: skip
     return len(batch)
 
