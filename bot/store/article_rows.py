@@ -17,7 +17,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -69,15 +68,6 @@ def prepare_articles(batch: Iterable[Article]) -> dict[str, Prepared]:
     return prepared
 
 
-def _complete(batch: Sequence[Article], prepared: Mapping[str, Prepared]) -> dict[str, Prepared]:
-    """The given Prepared of each article, made here for those without one."""
-    ready = {}
-    for article in batch:
-        found = prepared.get(article.entry_id)
-        ready[article.entry_id] = found if found is not None else prepare_article(article)
-    return ready
-
-
 def save_articles(
     conn: Connection,
     feed_id: int,
@@ -97,7 +87,8 @@ def save_articles(
     topic_matches = topic_matches or {}
     counts = SaveCounts()
     batch = _unique_entries(batch)
-    ready = _complete(batch, prepared or {})
+    prepared = prepared or {}
+    ready = {a.entry_id: prepared.get(a.entry_id) or prepare_article(a) for a in batch}
     ids = [a.entry_id for a in batch]
     seen = _sighted(conn, feed_id, ids + [b for b in map(_base_id, ids) if b])
     fresh = []
@@ -202,7 +193,6 @@ class _Stored(NamedTuple):
     published_at: datetime | None = None
 
 
-@lru_cache(maxsize=1 << 16)  # each key is hashed for the look-up, then for the insert
 def key_hash(text: str) -> int:
     """A signed 64-bit hash of a dedup key (the indexed stand-in for the text)."""
     digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
