@@ -6,6 +6,17 @@
 # The SQLite database (DATABASE_URL defaults to sqlite:///storage/bot.db) lives in the
 # /app/storage volume. To use your own feeds.yaml, mount it over /app/feeds.yaml
 # (read-only is fine) or set BOT_CONFIG to another path.
+
+# The matcher compiled with Cython (setup.py) where a C compiler is (the full image),
+# for the same Python as the image below.
+FROM python:3.11 AS compiled
+WORKDIR /build
+COPY requirements-build.lock ./
+RUN pip install --no-cache-dir -r requirements-build.lock
+COPY setup.py ./
+COPY bot/ ./bot/
+RUN python setup.py --quiet build_ext --inplace
+
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -24,6 +35,7 @@ RUN groupadd --system bot \
 
 # The application. Alembic migrations ship inside the package (bot/store/migrations).
 COPY bot/ ./bot/
+COPY --from=compiled /build/bot/match/*.so /build/bot/match/compiled.json ./bot/match/
 COPY feeds.yaml ./
 # Bytecode made once at build time (PYTHONDONTWRITEBYTECODE stops it being cached at run
 # time): every `python -m bot health` and every start skips compiling the package.

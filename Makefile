@@ -3,18 +3,25 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The matcher compiled with Cython (setup.py, bot/match/speedups.py): again whenever its
+# source changes. The record of the compiled sources is the target.
+COMPILED := bot/match/compiled.json
+COMPILED_SOURCES := bot/match/text.py bot/match/matcher.py bot/match/speedups.py setup.py
 
 .PHONY: venv test lint format run demo bench lock clean
 
-venv: $(STAMP)
+venv: $(COMPILED)
 
-$(STAMP): requirements.lock requirements-dev.lock
+$(STAMP): requirements.lock requirements-dev.lock requirements-build.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install --quiet -r requirements.lock -r requirements-dev.lock -r requirements-build.lock
 	touch $(STAMP)
 
-test: $(STAMP)
+$(COMPILED): $(STAMP) $(COMPILED_SOURCES)
+	$(BIN)/python setup.py --quiet build_ext --inplace
+
+test: $(COMPILED)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -25,13 +32,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-run: $(STAMP)
+run: $(COMPILED)
 	$(BIN)/python -m bot run
 
-demo: $(STAMP)
+demo: $(COMPILED)
 	$(BIN)/python demo/run.py
 
-bench: $(STAMP)
+bench: $(COMPILED)
 	$(BIN)/python bench/poll.py
 
 # Re-resolve the pins after editing requirements*.in.
@@ -45,4 +52,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) build $(COMPILED) bot/match/*.so

@@ -44,9 +44,12 @@ sys.path.insert(0, str(REPO))
 
 from synthtopics import Article, TopicSpec, build_articles, build_topics  # noqa: E402
 
+import bot.match.matcher as matcher_module  # noqa: E402
+import bot.match.text as text_module  # noqa: E402
 from bot.match.ast import And, Near, Node, Not, Or, Phrase, Term  # noqa: E402
 from bot.match.matcher import Matcher, Topic, build_document  # noqa: E402
 from bot.match.query import parse_query  # noqa: E402
+from bot.match.speedups import is_compiled  # noqa: E402
 
 TARGET_RATE = 20_000.0  # bot articles/s on one core, at least
 PROFILE_ARTICLES = 10_000
@@ -97,7 +100,16 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
+        "matcher": matcher_form(),
     }
+
+
+def matcher_form() -> str:
+    """Whether the matcher runs compiled (`make venv`) or from source: figures differ."""
+    compiled = [m.__name__ for m in (matcher_module, text_module) if is_compiled(m)]
+    if len(compiled) == 2:
+        return "compiled (Cython, setup.py)"
+    return f"source ({', '.join(compiled) or 'nothing'} compiled; `make venv` compiles both)"
 
 
 def bot_matcher(specs: list[TopicSpec]) -> Matcher:
@@ -239,6 +251,7 @@ def print_report(machine: dict, args: argparse.Namespace, info: dict, bot: dict,
     print()
     print(f"machine: nproc {machine['nproc']} ({machine['usable_cpus']} usable), {machine['cpu']}")
     print(f"python {machine['python']} ({machine['implementation']}) on {machine['platform']}")
+    print(f"matcher: {machine['matcher']}")
     print(
         f"parameters: {n:,} articles (seed {args.seed}), {args.topics} topics, baseline on the "
         f"first {nb:,}, best of {args.repeat}, single process"
