@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The matcher compiled with Cython (setup.py, bot/match/speedups.py): again whenever its
 # source changes. The record of the compiled sources is the target.
 COMPILED := bot/match/compiled.json
-COMPILED_SOURCES := bot/match/text.py bot/match/matcher.py bot/match/speedups.py setup.py
+COMPILED_SOURCES := bot/match/text.py bot/match/matcher.py bot/match/matcher.pxd bot/match/speedups.py setup.py
 
 .PHONY: venv test lint format run demo bench lock clean
 

@@ -117,13 +117,8 @@ class Field:
         found = self._positions.get(word)
         if found is None:
             joined = self.joined
-            if joined:  # numbered by counting the spaces before each
-                found = []
-                index = last = 0
-                for at in self.at(word):
-                    index += joined.count(" ", last, at)
-                    found.append(index)
-                    last = at
+            if joined:
+                found = _numbered(joined, self.at(word))
             elif word not in self.vocab:
                 found = []
             else:
@@ -252,6 +247,18 @@ def _within(padded: str, first: int, then: int, distance: int) -> bool:
         return True
     skipped = _skip(distance).match(padded, first + 1)
     return skipped is None or then < skipped.end()
+
+
+def _numbered(joined: str, offsets: list[int]) -> list[int]:
+    """The positions of words found at `offsets` (the space before each, ascending) in
+    words joined by single spaces: the spaces before each, counted from the last."""
+    found = []
+    index = last = 0
+    for at in offsets:
+        index += joined.count(" ", last, at)
+        found.append(index)
+        last = at
+    return found
 
 
 def _occurrences(joined: str, needle: str, step: int) -> list[int]:

@@ -1,0 +1,25 @@
+# Types for the compiled matcher (setup.py): C integers for the offsets and positions of
+# the hot loops, direct calls of these helpers. Only the compiled module reads this file;
+# matcher.py stays the definition, and tests/test_speedups.py holds the two to the same
+# results.
+import cython
+
+@cython.locals(at=cython.Py_ssize_t, step=cython.Py_ssize_t)
+cpdef list _spaced_hits(str text, str word)
+
+@cython.locals(at=cython.Py_ssize_t, index=cython.Py_ssize_t, last=cython.Py_ssize_t)
+cpdef list _numbered(str joined, list offsets)
+
+@cython.locals(at=cython.Py_ssize_t, index=cython.Py_ssize_t, last=cython.Py_ssize_t)
+cpdef list _occurrences(str joined, str needle, Py_ssize_t step)
+
+cpdef bint _within(str padded, Py_ssize_t first, Py_ssize_t then, Py_ssize_t distance)
+
+@cython.locals(start=cython.Py_ssize_t, end=cython.Py_ssize_t, repeats=cython.Py_ssize_t)
+cpdef score(hits, doc)
+
+@cython.locals(space=cython.Py_ssize_t)
+cpdef Py_ssize_t _word_start(str text, Py_ssize_t position)
+
+@cython.locals(end=cython.Py_ssize_t, space=cython.Py_ssize_t)
+cpdef str _cut(str text, Py_ssize_t start)
