@@ -3,7 +3,7 @@
     .venv/bin/python setup.py build_ext --inplace
 
 The modules stay plain Python (bot/match/speedups.py lists them and explains the
-guard against a stale build); compiled, they match about 1.4x faster. Only the build
+guard against a stale build); compiled, they match a fifth faster. Only the build
 needs Cython and a C compiler (requirements-build.lock); a clone without them runs the
 same source, uncompiled. The project is otherwise not packaged: this file builds
 nothing else.
