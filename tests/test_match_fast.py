@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import bot.match.matcher as matcher_module
 from bot.match.matcher import Field, Matcher, Topic, _Index, build_document
 from bot.match.text import WORD, exact_words, fold, fold_text, split_words
+from tests.match_samples import QUERIES, WORDS
 
 # Latin-1 letters, digits and punctuation, the irregular ones (ß µ ½), typographic
 # punctuation and a few other scripts.
@@ -139,20 +140,6 @@ def test_topics_that_need_nothing_are_always_candidates():
     index = _Index([None, [(frozenset({"asylum"}), frozenset())], None])
     assert index.candidates(build_document("nothing", "at all")) == [0, 2]
     assert index.candidates(build_document("asylum", "")) == [0, 1, 2]
-
-
-QUERIES = [
-    '"remain in mexico" OR (=MPP NEAR/3 asylum) OR migra*',
-    "(asylum OR asilo) AND (officers OR oficiales) NOT lunatic",
-    'title:("in mexico" OR remain) body:asylum',
-    "asylum lang:es",
-    '(asylum lang:es) OR (asilo NOT "lunatic asylum") OR migr*',
-    "migrant* NEAR/2 (court* OR =MPP)",
-    "title:remain* OR body:mexic*",
-]
-WORDS = ["remain", "in", "mexico", "México", "MPP", "mpp", "asylum", "asilo", "officers",
-         "lunatic", "migrants", "migrant", "migración", "court", "courts", "the", "Remain",
-         "Kyiv’s", "straße", ",", "—"]  # fmt: skip
 
 
 @settings(max_examples=300)
