@@ -129,6 +129,8 @@ def test_a_changed_source_runs_instead_of_its_stale_compiled_form(tmp_path, capl
 
     (package / speedups.RECORD).unlink()  # no record: nothing compiled can be trusted
     assert speedups.stale_modules(package) == ["text", "matcher"]
+    (package / "text.py").unlink()  # shipped compiled alone: nothing else to run
+    assert speedups.stale_modules(package) == ["matcher"]
     for name in speedups.COMPILED:
         (package / f"{name}{speedups.importlib.machinery.EXTENSION_SUFFIXES[0]}").unlink()
     assert speedups.stale_modules(package) == []  # nothing compiled: the source runs anyway

@@ -57,6 +57,7 @@ def stale_modules(directory: Path) -> list[str]:
         name
         for name in COMPILED
         if compiled_file(directory, name) is not None
+        and (directory / f"{name}.py").is_file()  # without its source, it is all there is
         and recorded.get(f"{name}.py") != digest(directory / f"{name}.py")
     ]
 
