@@ -29,7 +29,7 @@ from synthtopics import build_articles, build_topics  # noqa: E402
 def require_compiled() -> None:
     """Compiled modules are what `make venv` builds, and what CI tests; a plain clone
     (no compiler run) has only the source, and there the comparisons mean nothing."""
-    missing = [m.__name__ for m in (compiled_text, compiled_matcher) if not speedups.is_compiled(m)]
+    missing = speedups.from_source()
     if not missing:
         return
     reason = f"{', '.join(missing)} not compiled (run `make venv`)"

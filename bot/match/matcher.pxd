@@ -4,13 +4,14 @@
 # results.
 import cython
 
-@cython.locals(at=cython.Py_ssize_t, step=cython.Py_ssize_t)
 cpdef list _spaced_hits(str text, str word)
+
+@cython.locals(at=cython.Py_ssize_t)
+cpdef list _found_at(str text, str needle, Py_ssize_t step)
 
 @cython.locals(at=cython.Py_ssize_t, index=cython.Py_ssize_t, last=cython.Py_ssize_t)
 cpdef list _numbered(str joined, list offsets)
 
-@cython.locals(at=cython.Py_ssize_t, index=cython.Py_ssize_t, last=cython.Py_ssize_t)
 cpdef list _occurrences(str joined, str needle, Py_ssize_t step)
 
 cpdef bint _within(str padded, Py_ssize_t first, Py_ssize_t then, Py_ssize_t distance)

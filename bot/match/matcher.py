@@ -265,15 +265,7 @@ def _occurrences(joined: str, needle: str, step: int) -> list[int]:
     """Positions of " word " (or " first … last ") in words joined by single spaces:
     each found by `find`, numbered by counting the spaces since the last one (both
     C-level scans); `step`, the first word and its space, lets occurrences overlap."""
-    found = []
-    index = last = 0
-    at = joined.find(needle)
-    while at >= 0:
-        index += joined.count(" ", last, at)
-        found.append(index)
-        last = at
-        at = joined.find(needle, at + step)
-    return found
+    return _numbered(joined, _found_at(joined, needle, step))
 
 
 _PREFIX_REGEXES: dict[str, re.Pattern[str]] = {}
@@ -968,8 +960,13 @@ def _near_hitter(node: Near) -> Hits:
 def _spaced_hits(text: str, word: str) -> list[int]:
     """Where " word " stands in a space-separated text (the space before it), by `find`
     alone: a word that is absent costs one fast scan."""
+    return _found_at(text, f" {word} ", len(word) + 1)
+
+
+def _found_at(text: str, needle: str, step: int) -> list[int]:
+    """Where the needle is in the text, each `find` starting `step` past the last."""
     found = []
-    needle, step, find = f" {word} ", len(word) + 1, text.find
+    find = text.find
     at = find(needle)
     while at >= 0:
         found.append(at)

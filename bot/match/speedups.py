@@ -12,6 +12,7 @@ compiled and the source runs as it is: the compiled form is an accelerator, neve
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.machinery
 import importlib.util
 import json
@@ -95,3 +96,10 @@ def is_compiled(module: ModuleType) -> bool:
     """Whether a module runs compiled (an extension module) rather than from source."""
     origin = getattr(module, "__file__", None) or ""
     return origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+def from_source(package: str = "bot.match") -> list[str]:
+    """The modules of COMPILED that this process runs from source (importing them)."""
+    return [
+        name for name in COMPILED if not is_compiled(importlib.import_module(f"{package}.{name}"))
+    ]
