@@ -21,7 +21,7 @@ size (with the index's share).
 Queries: 20 fixed ones (phrases, OR lists, prefixes, NEAR, title:/body:, lang:, =EXACT,
 --since/--feed/--topic/--lang filters, --sort date). Each runs --repeat times, in turns
 with its raw counterpart (bot, raw, bot, raw, …: the machine drifts):
-- bot: `bot.search.search(...)`, in-process, first page of 20: plan, rank and filter in
+- bot: `bot.pipeline.search.search(...)`, in-process, first page of 20: plan, rank and filter in
   SQL, count, confirm with the matcher, snippets, near-duplicate folding;
 - raw: the same FTS5 MATCH expression the bot sends, run directly:
   `SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20`
@@ -54,10 +54,10 @@ from synthnews import NewsMaker  # noqa: E402
 from bot.app import topics  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.match.matcher import Matcher, build_document  # noqa: E402
+from bot.match.plan import plan_query  # noqa: E402
 from bot.match.query import parse_query  # noqa: E402
-from bot.match.sql import plan_query  # noqa: E402
 from bot.model import Article, FeedSpec  # noqa: E402
-from bot.search import SearchRequest, search  # noqa: E402
+from bot.pipeline.search import SearchRequest, search  # noqa: E402
 from bot.store import Store, fts  # noqa: E402
 from bot.store.article_rows import _insert, prepare_articles  # noqa: E402
 from bot.store.fts import match_expression  # noqa: E402

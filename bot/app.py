@@ -14,12 +14,12 @@ from functools import cached_property
 
 from bot.config import BotConfig, Environment
 from bot.feeds.fetch import Fetcher, FetchLimits
-from bot.feeds.schedule import PollPolicy
+from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
-from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary
-from bot.pipeline import poll_cycle, utc_now
+from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary, utc_now
+from bot.pipeline.poll import poll_cycle
+from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
 from bot.store import Store
-from bot.workers import poll_in_processes, shard_by_host, worker_count
 
 log = logging.getLogger("bot")
 
@@ -88,7 +88,7 @@ class App:
         """A chat changed its topics or watches from Telegram: plans and matcher again,
         digest jobs rescheduled. A running poll cycle keeps the matcher it started with
         (it holds its own reference); the next cycle uses the new one."""
-        from bot.digests import prepare_chats
+        from bot.pipeline.digests import prepare_chats
 
         self.__dict__.pop("matcher", None)
         self.__dict__.pop("chat_plans", None)
@@ -166,8 +166,8 @@ class App:
 
     @cached_property
     def chat_plans(self):
-        """feeds.yaml's chats with what they changed from Telegram (bot/digests.py)."""
-        from bot.digests import chat_plans
+        """feeds.yaml's chats with what they changed from Telegram (bot/pipeline/digests.py)."""
+        from bot.pipeline.digests import chat_plans
 
         return chat_plans(self.config, self.store.chat_settings())
 
@@ -191,7 +191,7 @@ class App:
 
     async def send_digest(self, plan) -> None:
         """The scheduled digest of one chat (also the catch-up of a missed one)."""
-        from bot.digests import digest_chat
+        from bot.pipeline.digests import digest_chat
 
         try:
             await digest_chat(
@@ -203,7 +203,7 @@ class App:
 
     async def after_poll(self) -> None:
         """Alerts for what the cycle found, then whatever else waits in the outbox."""
-        from bot.digests import alert_pass, spike_pass
+        from bot.pipeline.digests import alert_pass, spike_pass
 
         try:
             await alert_pass(
@@ -239,7 +239,7 @@ class App:
                 self.sender = None
 
     async def _serve(self, stop: asyncio.Event | None) -> None:
-        from bot.digests import prepare_chats
+        from bot.pipeline.digests import prepare_chats
         from bot.scheduler import build_scheduler  # APScheduler is only needed here
 
         stop = stop or asyncio.Event()

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    """The one clock: aware UTC, so stored and compared times never mix zones."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from html import escape
 import pytest
 
 from bot.feeds.fetch import Fetcher, FetchLimits
-from bot.feeds.schedule import PollPolicy
+from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher
 from bot.model import FeedSpec, FeedState, PollSummary
-from bot.pipeline import poll_cycle
+from bot.pipeline.poll import poll_cycle
 from bot.store import Store
 
 pytest_plugins = ["tests.fakebotapi"]

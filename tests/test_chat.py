@@ -370,7 +370,7 @@ def test_a_spike_alerts_subscribed_chats_once_a_day(start, fake_bot_api):
 
     import asyncio
 
-    from bot.digests import spike_pass
+    from bot.pipeline.digests import spike_pass
 
     again = asyncio.run(spike_pass(bot.store, None, bot.app.chat_plans, now=datetime.now(UTC)))
     assert again == 0
@@ -422,7 +422,7 @@ def test_a_new_watch_matches_the_recent_archive_for_the_digest_not_alerts(start,
 
     import asyncio
 
-    from bot.digests import alert_pass
+    from bot.pipeline.digests import alert_pass
 
     asyncio.run(alert_pass(bot.store, None, bot.app.chat_plans, now=datetime.now(UTC),
                            max_items=10))  # fmt: skip

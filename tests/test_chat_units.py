@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bot.chat.access import RateLimit
+from bot.chat.chart import busiest, caption, parse_days
 from bot.chat.render import split_message
-from bot.chat.trend import busiest, caption, parse_days
 from bot.digest.render import visible_length
 from bot.digest.spikes import daily_counts, spike
 from bot.errors import FetchError
@@ -66,9 +66,9 @@ def test_spike_pass_says_how_many_days_of_history_and_waits_for_seven(httpserver
     from sqlalchemy import update
 
     from bot.config import parse_config
-    from bot.digests import chat_plans, spike_pass
     from bot.match.matcher import Topic
     from bot.model import FeedSpec
+    from bot.pipeline.digests import chat_plans, spike_pass
     from bot.store import Store
     from bot.store.tables import poll_runs
     from tests.conftest import poll, rss

@@ -7,11 +7,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.digest.cluster import StoryText, cluster
 from bot.digest.compose import compose
 from bot.digest.model import Candidate
 from bot.digest.render import MESSAGE_LIMIT, render, visible_length
 from bot.digest.schedule import digest_trigger, missed, next_digest
+from bot.stories.cluster import StoryText, cluster
 
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
 SINCE = NOW - timedelta(hours=24)

@@ -18,8 +18,8 @@ from bot.delivery.console import ConsoleSender
 from bot.delivery.outbox import flush
 from bot.delivery.ratelimit import RateLimits
 from bot.delivery.telegram import RetryPolicy, TelegramSender
-from bot.digests import ChatPlan, alert_pass, digest_chat, prepare_chats
 from bot.match.matcher import Topic
+from bot.pipeline.digests import ChatPlan, alert_pass, digest_chat, prepare_chats
 from bot.scheduler import build_scheduler
 from tests.conftest import add_feeds, poll, rss
 

@@ -12,18 +12,18 @@ PURE = [
     "feeds/parse.py",
     "feeds/normalize.py",
     "feeds/jsonfeed.py",
-    "feeds/schedule.py",
+    "feeds/next_poll.py",
     "feeds/extract.py",
     "feeds/language.py",
     "match/ast.py",
     "match/query.py",
     "match/text.py",
     "match/matcher.py",
-    "match/sql.py",
-    "cluster.py",
-    "digest/cluster.py",
+    "match/plan.py",
+    "stories/sketch.py",
+    "stories/cluster.py",
     "model.py",
-    "opml.py",
+    "feeds/opml.py",
 ]
 FORBIDDEN = ("httpx", "telegram", "sqlalchemy", "alembic", "bot.config", "bot.store", "apscheduler")
 

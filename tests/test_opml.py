@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import ParseError
-from bot.opml import OpmlFeed, parse_opml, render_opml
+from bot.feeds.opml import OpmlFeed, parse_opml, render_opml
 
 # Shaped like Feedly's export: folders carry text+title, feeds carry type/text/title/xmlUrl/htmlUrl.
 FEEDLY = b"""<?xml version="1.0" encoding="UTF-8"?>

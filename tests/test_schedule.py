@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.feeds.fetch import parse_retry_after
-from bot.feeds.schedule import PollPolicy, backoff_seconds, next_poll_failed
+from bot.feeds.next_poll import PollPolicy, backoff_seconds, next_poll_failed
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 POLICY = PollPolicy(poll_interval=900, max_backoff=6 * 3600, jitter=0.1)

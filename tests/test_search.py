@@ -11,7 +11,7 @@ import pytest
 from bot.errors import StoreError, UsageError
 from bot.match.query import QueryError
 from bot.model import Article, FeedSpec
-from bot.search import Refused, SearchRequest, search
+from bot.pipeline.search import Refused, SearchRequest, search
 from bot.store import article_days
 from bot.store.fts import MARKER
 
@@ -99,7 +99,7 @@ def test_sort_by_date_is_newest_first(archive):
 def test_newest_first_looks_back_window_by_window_and_misses_nothing(archive, monkeypatch):
     """Date order reads the last week first, then further back (article_days floors):
     every page must still be the true newest-first order, a story found late included."""
-    monkeypatch.setattr("bot.search.RANK_WINDOW", 1)  # ask the store for small pages
+    monkeypatch.setattr("bot.pipeline.search.RANK_WINDOW", 1)  # ask the store for small pages
     archive.filler()
     days = [1, 2, 10, 40, 200, 3.5, 60]
     ids = {d: archive.add(f"Asylum story {d}", "asylum", days=d) for d in days}
@@ -232,7 +232,7 @@ def test_since_skips_the_older_ids_in_the_index(archive):
 def test_totals_count_past_the_first_window_with_and_without_filters(archive, monkeypatch):
     """The ranking counts every candidate while it reads them: a total past the ids
     read at once is still exact, filtered or not."""
-    monkeypatch.setattr("bot.search.RANK_WINDOW", 3)
+    monkeypatch.setattr("bot.pipeline.search.RANK_WINDOW", 3)
     for i in range(6):
         archive.add(f"Asylum {i}", "asylum", days=1 + i, feed="AB"[i % 2])
     archive.add("Asylum old", "asylum", days=40, feed="B")
@@ -354,8 +354,8 @@ def test_scan_everything_queries_are_refused(archive, query):
 
 
 def test_words_in_nearly_every_article_are_refused_in_a_big_archive(archive, monkeypatch):
-    monkeypatch.setattr("bot.search.BROAD_MIN_ARTICLES", 10)
-    monkeypatch.setattr("bot.search.RANK_WINDOW", 5)
+    monkeypatch.setattr("bot.pipeline.search.BROAD_MIN_ARTICLES", 10)
+    monkeypatch.setattr("bot.pipeline.search.RANK_WINDOW", 5)
     archive.filler(12)
     archive.add("Asylum", "asylum")
     with pytest.raises(Refused, match="of the 13 articles"):

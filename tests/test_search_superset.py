@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from bot.match.ast import And, Near, Or, Phrase, Term
 from bot.match.matcher import CompiledQuery, build_document
+from bot.match.plan import UnsearchableQuery, plan_query
 from bot.match.query import QueryError
-from bot.match.sql import UnsearchableQuery, plan_query
 from bot.store import fts
 
 WORDS = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.feeds.schedule import PollPolicy
+from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedSpec
-from bot.workers import poll_in_processes, shard_by_host, worker_count
+from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
 from tests.conftest import FAST_LIMITS, rss
 
 
@@ -63,7 +63,7 @@ def test_a_feed_that_cannot_be_stored_fails_alone(store, caplog):
 
     from bot.feeds.normalize import normalize_entry
     from bot.model import RawEntry
-    from bot.pipeline import Fetched, UnchangedFeeds, record_many
+    from bot.pipeline.poll import Fetched, UnchangedFeeds, record_many
 
     now = datetime.now(UTC)
     store.sync_feeds([FeedSpec("good", "https://g.example/f")], now)

@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.chat import render
-from bot.chat.feeds import probe_feed
+from bot.chat.probe import probe_feed
 from bot.errors import FetchError, ParseError, UsageError
 from bot.match.query import QueryError, parse_query
 from bot.model import FeedSpec
@@ -137,7 +137,7 @@ async def search_command(update: Update, context: Context) -> None:
 
 async def search_page(svc, search_id: int, query: str, page: int):
     """(the page's HTML, its buttons); a refused query is explained instead."""
-    from bot.search import Refused, SearchRequest, search
+    from bot.pipeline.search import Refused, SearchRequest, search
 
     topic, words = split_topic(query)
     request = SearchRequest(
@@ -436,7 +436,7 @@ async def status_command(update: Update, context: Context) -> None:
 
 async def trend_command(update: Update, context: Context) -> None:
     """/trend TOPIC [30d]: a bar chart of matching articles per day, totals in the caption."""
-    from bot.chat.trend import caption, chart_png, parse_days
+    from bot.chat.chart import caption, chart_png, parse_days
     from bot.digest.spikes import daily_counts
 
     svc = service(context)

@@ -13,8 +13,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.digest.render import MESSAGE_LIMIT, _safe_url, visible_length
+from bot.feeds.health import feed_health, when_text
 from bot.match.query import QueryError
-from bot.report import feed_health, when_text
 
 _TAG = re.compile(r"<[^>]*>")
 TITLE_CHARS = 200
@@ -77,7 +77,7 @@ def link(title: str, url: str | None) -> str:
 
 
 def search_page(found, query: str, page: int, per_page: int, timezone: str) -> str:
-    """One page of /search results; `found` is bot.search.SearchResults."""
+    """One page of /search results; `found` is bot.pipeline.search.SearchResults."""
     if not found.results:
         if page > 1:
             return f"No more results for <code>{esc(cut(query, 200))}</code>."

@@ -14,7 +14,7 @@ from telegram import Update
 from bot.chat import render
 from bot.chat.commands import Context, argument_text, need_admin, reply, service
 from bot.digest.schedule import digest_trigger
-from bot.digests import DEFAULT_SCHEDULE
+from bot.pipeline.digests import DEFAULT_SCHEDULE
 from bot.store import ChatSchedule
 
 RESET = ("default", "reset")

@@ -73,7 +73,7 @@ class ChatService:
         return digest_trigger(plan.schedule, plan.timezone).get_next_fire_time(None, now)
 
     async def send_digest(self, plan):
-        from bot.digests import digest_chat
+        from bot.pipeline.digests import digest_chat
 
         return await digest_chat(
             self.store, self.app.sender, plan, now=datetime.now(UTC),

@@ -6,7 +6,7 @@ The rules, in the order applied:
 - nothing published more than MAX_AGE before now, unless it was published since the
   last digest (the bot was down, or a feed was failing: found late, still news), while
   a newly added feed's back catalogue stays out;
-- copies of one story on several sites (bot/digest/cluster.py) become one item, under the first
+- copies of one story on several sites (bot/stories/cluster.py) become one item, under the first
   of the chat's topics that any copy matched; the best source leads;
 - items are ranked by score, how many outlets carried the story, and recency; at most
   `max_items` per topic, the rest counted.
@@ -18,8 +18,8 @@ import math
 from collections.abc import Container, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from bot.digest.cluster import StoryText, cluster
 from bot.digest.model import Candidate, Digest, Item, Section
+from bot.stories.cluster import StoryText, cluster
 
 MAX_AGE = timedelta(hours=72)
 HALF_LIFE_HOURS = 36.0  # a story this old ranks half as high as a fresh one

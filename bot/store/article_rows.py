@@ -41,7 +41,7 @@ class SaveCounts:
 
 class Prepared(NamedTuple):
     """What storing an article computes from it alone: worked out where it was parsed
-    (a worker process, bot/workers.py), so the one writer only executes."""
+    (a worker process, bot/pipeline/workers.py), so the one writer only executes."""
 
     url_hash: int | None
     title_hash: int

@@ -171,7 +171,7 @@ MARKED = f'extra: "{MARKER}"'
 
 
 def match_expression(node: Node) -> str:
-    """An FTS5 MATCH expression for a (loosened, see bot.match.sql) query: it finds every
+    """An FTS5 MATCH expression for a (loosened, see bot.match.plan) query: it finds every
     article the query matches (a superset)."""
     return _Renderer().render(node)
 

@@ -1,6 +1,6 @@
 """Search over the archive on SQLite FTS5: every statement of the search lives here.
 
-`SqliteSearch` is the one interface search (bot/search.py) talks to: ranked candidate
+`SqliteSearch` is the one interface search (bot/pipeline/search.py) talks to: ranked candidate
 ids for a plan, their count, the articles to confirm and show, and the index's upkeep
 (rebuild, check). A PostgreSQL implementation (tsvector, GIN, unaccent) would be a
 second class with the same methods.
@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StoreError
-from bot.match.sql import Plan
+from bot.match.plan import Plan
 from bot.store import article_days, fts, search_rows
 
 NEWEST_WINDOWS_DAYS = (7, 30, 180)  # how far back a newest-first search looks, in turn

@@ -1,12 +1,12 @@
-"""Near-duplicate stories: the same wire story or press release on several sites.
+"""Grouping copies: the same wire story or press release on several sites, as one story.
 
-Two stories are one when their headlines are the same, or share most of their content
-words (Jaccard of the word sets at least TITLE_SIMILAR: Google News items have nothing
-but a headline), or search's rule calls them copies (bot/cluster.py: MinHash sketches of
-the headline and lead, the same "also in" the archive search shows). Search compares a
-page of results one by one; a digest weighs thousands of stories, so pairs are found
-here by prefix filtering over an inverted index, not the n² comparisons of a loop.
-Pure: texts in, groups of indexes out.
+One rule of what a copy is (bot/stories/sketch.py), two ways of grouping. Search's
+`Stories` takes a page of ranked results one by one, each joining the first story it
+copies. A digest's `cluster` weighs thousands of stories at once: two are one when
+their headlines are the same, or share most of their content words (Jaccard of the word
+sets at least TITLE_SIMILAR: Google News items have nothing but a headline), or their
+sketches call them copies; pairs are found by prefix filtering over an inverted index,
+not the n² comparisons of a loop. Pure: texts in, groups out.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from bot.cluster import THRESHOLD as COPY_THRESHOLD
-from bot.cluster import similarity, sketch
 from bot.match.text import fold, split_words
+from bot.stories.sketch import THRESHOLD as COPY_THRESHOLD
+from bot.stories.sketch import WINDOW, similarity, sketch
 
 TITLE_SIMILAR = 0.6
 MIN_TITLE_WORDS = 3  # shorter headlines ("Asylum news") only cluster when identical
@@ -110,3 +111,39 @@ def _words(text: str) -> list[str]:
 def _title_words(title: str) -> frozenset[str]:
     words = [w for w in _words(title) if w not in STOPWORDS]
     return frozenset(words) if len(words) >= MIN_TITLE_WORDS else frozenset()
+
+
+@dataclass
+class Story:
+    """A group of copies: the first one added leads, the others are its copies."""
+
+    lead: object  # the caller's key of the leading article
+    sketch: frozenset[int]
+    published: datetime
+    copies: list = field(default_factory=list)
+
+
+class Stories:
+    """Articles added in rank order, grouped into stories as they come."""
+
+    def __init__(self):
+        self.stories: list[Story] = []
+
+    def find(self, title: str, text: str, published: datetime) -> tuple[Story | None, frozenset]:
+        """(the story an article is a copy of, or None; the article's sketch)."""
+        mark = sketch(title, text)
+        for story in self.stories:
+            close = abs(story.published - published) <= WINDOW
+            if close and similarity(story.sketch, mark) >= COPY_THRESHOLD:
+                return story, mark
+        return None, mark
+
+    def add(self, key, title: str, text: str, published: datetime) -> Story | None:
+        """Add an article: the story it is a copy of (now listing it), or None when it
+        leads a new story."""
+        story, mark = self.find(title, text, published)
+        if story is not None:
+            story.copies.append(key)
+            return story
+        self.stories.append(Story(key, mark, published))
+        return None

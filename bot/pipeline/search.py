@@ -1,9 +1,9 @@
 """Search over the archive: the query language of topics, ranked, with snippets.
 
-    query text ─► parse (QueryError with a column) ─► candidate plan (bot/match/sql.py)
+    query text ─► parse (QueryError with a column) ─► candidate plan (bot/match/plan.py)
       ─► ranked candidates from the index (bot/store/search_sqlite.py: BM25 × recency,
          filters, ties by id) ─► the matcher confirms each one and marks its hits
-      ─► near-duplicates folded into "also in" (bot/cluster.py) ─► a page
+      ─► near-duplicates folded into "also in" (bot/stories/sketch.py) ─► a page
 
 The index finds a superset of what the matcher matches, and only what the matcher
 confirms is shown, so a query means here what it means in a topic. Pages are computed
@@ -12,7 +12,7 @@ continues page 1 exactly, copies included.
 
 `total` counts matching articles (copies folded under "also in" included). Candidate ids
 are ranked RANK_WINDOW at a time, so a query with fewer candidates is counted from them.
-Otherwise, when the index answers the query exactly (see bot/match/sql.py and
+Otherwise, when the index answers the query exactly (see bot/match/plan.py and
 SqliteSearch.exact), it is the index's count, less the rare marked articles (read
 differently by the two tokenizers) the matcher does not confirm; else it is estimated
 from the share confirmed on the way to the page (`total_exact` false).
@@ -24,11 +24,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.cluster import Stories
 from bot.errors import UsageError
 from bot.match.matcher import CompiledQuery, build_document, describe
-from bot.match.sql import Plan, UnsearchableQuery, plan_query
+from bot.match.plan import Plan, UnsearchableQuery, plan_query
 from bot.store.search_sqlite import Filters, SqliteSearch, StoredArticle
+from bot.stories.cluster import Stories
 
 CONFIRM_LIMIT = 200  # candidates the matcher confirms one by one to count exactly (at most)
 RANK_WINDOW = 200  # candidate ids read at once (ids and scores only)

@@ -6,10 +6,10 @@ import asyncio
 import json
 import sys
 
-from bot.cli_match import parse_since
-from bot.digests import DigestOutcome, chat_plans, digest_chat
+from bot.cli.match import parse_since
 from bot.errors import UsageError
-from bot.pipeline import utc_now
+from bot.model import utc_now
+from bot.pipeline.digests import DigestOutcome, chat_plans, digest_chat
 
 
 def run_digest(app, args) -> int:

@@ -7,10 +7,10 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.cli_match import mark, parse_since
+from bot.cli.match import mark, parse_since
 from bot.errors import UsageError
 from bot.match.query import QueryError
-from bot.search import SearchRequest, SearchResults, search
+from bot.pipeline.search import SearchRequest, SearchResults, search
 
 BOLD, PLAIN = "\033[1m", "\033[0m"
 

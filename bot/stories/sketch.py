@@ -1,6 +1,6 @@
-"""Near-duplicate stories: the same wire story on several sites, told apart from news
-that merely shares a topic. Pure: texts in, groups out (search's "also in"; the digest's
-"+ N more" can use the same).
+"""MinHash sketches: what tells the same wire story on several sites from news that
+merely shares a topic. Pure: texts in, sketches and similarities out; grouping them is
+bot/stories/cluster.py.
 
 Exact copies (the same canonical URL, or Google News' copy of an outlet's entry) never
 become two articles: the store records them as sightings. What is left are copies with
@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import heapq
 import zlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.match.text import WORD, fold
 
@@ -50,39 +49,3 @@ def similarity(a: frozenset[int], b: frozenset[int]) -> float:
         return shared / larger  # an upper bound of the estimate, already below THRESHOLD
     union = heapq.nsmallest(SKETCH_SIZE, a | b)
     return sum(1 for h in union if h in a and h in b) / len(union)
-
-
-@dataclass
-class Story:
-    """A group of copies: the first one added leads, the others are its copies."""
-
-    lead: object  # the caller's key of the leading article
-    sketch: frozenset[int]
-    published: datetime
-    copies: list = field(default_factory=list)
-
-
-class Stories:
-    """Articles added in rank order, grouped into stories as they come."""
-
-    def __init__(self):
-        self.stories: list[Story] = []
-
-    def find(self, title: str, text: str, published: datetime) -> tuple[Story | None, frozenset]:
-        """(the story an article is a copy of, or None; the article's sketch)."""
-        mark = sketch(title, text)
-        for story in self.stories:
-            close = abs(story.published - published) <= WINDOW
-            if close and similarity(story.sketch, mark) >= THRESHOLD:
-                return story, mark
-        return None, mark
-
-    def add(self, key, title: str, text: str, published: datetime) -> Story | None:
-        """Add an article: the story it is a copy of (now listing it), or None when it
-        leads a new story."""
-        story, mark = self.find(title, text, published)
-        if story is not None:
-            story.copies.append(key)
-            return story
-        self.stories.append(Story(key, mark, published))
-        return None

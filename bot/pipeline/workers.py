@@ -23,10 +23,10 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from bot.feeds.fetch import Fetcher, FetchLimits
-from bot.feeds.schedule import PollPolicy
+from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher
 from bot.model import FeedOutcome, FeedState
-from bot.pipeline import UnchangedFeeds, fetch_feed, record_many
+from bot.pipeline.poll import UnchangedFeeds, fetch_feed, record_many
 from bot.store import Store
 from bot.store.db import make_engine
 

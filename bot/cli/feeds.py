@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 from bot.errors import ParseError, UsageError
+from bot.feeds.health import feed_health, feed_row, when_text
+from bot.feeds.opml import OpmlFeed, parse_opml, render_opml
 from bot.feeds.safety import check_public_url
-from bot.model import FeedSpec
-from bot.opml import OpmlFeed, parse_opml, render_opml
-from bot.pipeline import utc_now
-from bot.report import feed_health, feed_row, when_text
+from bot.model import FeedSpec, utc_now
 
 
 def list_feeds(app, *, as_json: bool) -> int:

@@ -5,7 +5,7 @@
 
 and a cycle over many feeds. The one place where the pure core and the edges meet.
 Keeping the writer separate lets worker processes fetch and parse while a single
-process writes, which is what SQLite wants (bot/workers.py).
+process writes, which is what SQLite wants (bot/pipeline/workers.py).
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.durations import format_duration
 from bot.errors import FetchError, ParseError
 from bot.feeds.fetch import Fetcher, FetchResult
+from bot.feeds.fulltext import add_full_text
+from bot.feeds.next_poll import PollPolicy, next_poll_failed, next_poll_ok
 from bot.feeds.normalize import distinct_entries, normalize_entry
-from bot.feeds.schedule import PollPolicy, next_poll_failed, next_poll_ok
-from bot.fulltext import add_full_text
 from bot.match.matcher import Match, Matcher, build_document
-from bot.model import Article, FeedOutcome, FeedState, PollSummary
+from bot.model import Article, FeedOutcome, FeedState, PollSummary, utc_now
 from bot.store import Prepared, Store, prepare_articles
 
 log = logging.getLogger("bot.poll")
@@ -33,10 +33,6 @@ log = logging.getLogger("bot.poll")
 Clock = Callable[[], datetime]
 KnownEntries = Callable[[int, list[str]], dict[str, str]]  # feed id, entry ids → content hashes
 GONE = "HTTP 410 Gone: the publisher removed this feed (retried daily)"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

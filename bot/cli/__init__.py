@@ -121,7 +121,7 @@ def cmd_check(args, env: Environment, config: BotConfig) -> int:
     )
     if not env.telegram_token:
         print("note: TELEGRAM_BOT_TOKEN is not set: digests will go to the console")
-    from bot.cli_feeds import chat_changes
+    from bot.cli.feeds import chat_changes
 
     for line in chat_changes(env, config):
         print(line)
@@ -141,7 +141,7 @@ def cmd_run(args, env, config) -> int:
 
 def cmd_poll(args, env, config) -> int:
     from bot.app import App
-    from bot.cli_poll import run_poll
+    from bot.cli.poll import run_poll
 
     app = App.open(env, config)
     try:
@@ -152,7 +152,7 @@ def cmd_poll(args, env, config) -> int:
 
 def cmd_feeds(args, env, config) -> int:
     from bot.app import App
-    from bot.cli_feeds import export_opml, import_opml, list_feeds
+    from bot.cli.feeds import export_opml, import_opml, list_feeds
 
     app = App.open(env, config)
     try:
@@ -186,7 +186,7 @@ def cmd_stats(args, env, config) -> int:
 
 def cmd_health(args, env, config) -> int:
     from bot.app import App
-    from bot.pipeline import utc_now
+    from bot.model import utc_now
 
     app = App.open(env, config)
     try:
@@ -206,14 +206,14 @@ def cmd_health(args, env, config) -> int:
 
 
 def cmd_match(args, env, config) -> int:
-    from bot.cli_match import run_match
+    from bot.cli.match import run_match
 
     return run_match(args.query, args.text, args.title, args.lang, args.json)
 
 
 def cmd_rematch(args, env, config) -> int:
     from bot.app import App
-    from bot.cli_match import run_rematch
+    from bot.cli.match import run_rematch
 
     app = App.open(env, config)
     try:
@@ -224,7 +224,7 @@ def cmd_rematch(args, env, config) -> int:
 
 def cmd_classify(args, env, config) -> int:
     from bot.app import topics
-    from bot.cli_match import run_classify
+    from bot.cli.match import run_classify
     from bot.match.matcher import Matcher
 
     matcher = Matcher(topics(config))
@@ -241,7 +241,7 @@ def cmd_classify(args, env, config) -> int:
 
 def cmd_digest(args, env, config) -> int:
     from bot.app import App
-    from bot.cli_digest import run_digest
+    from bot.cli.digest import run_digest
 
     app = App.open(env, config)
     try:
@@ -252,7 +252,7 @@ def cmd_digest(args, env, config) -> int:
 
 def cmd_search(args, env, config) -> int:
     from bot.app import App
-    from bot.cli_search import run_search
+    from bot.cli.search import run_search
 
     app = App.open(env, config)
     try:
@@ -263,7 +263,7 @@ def cmd_search(args, env, config) -> int:
 
 def cmd_prune(args, env, config) -> int:
     from bot.app import App
-    from bot.cli_search import run_prune
+    from bot.cli.search import run_prune
 
     app = App.open(env, config)
     try:
@@ -274,7 +274,7 @@ def cmd_prune(args, env, config) -> int:
 
 def cmd_reindex(args, env, config) -> int:
     from bot.app import App
-    from bot.cli_search import run_reindex
+    from bot.cli.search import run_reindex
 
     app = App.open(env, config)
     try:

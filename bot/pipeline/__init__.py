@@ -1,0 +1,1 @@
+"""Flows: where the pure core meets the edges (fetch, store, send)."""

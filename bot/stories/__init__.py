@@ -1,0 +1,1 @@
+"""Stories told apart from copies: MinHash sketches and grouping. Pure."""
