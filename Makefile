@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 COMPILED := bot/match/compiled.json
 COMPILED_SOURCES := bot/match/text.py bot/match/matcher.py bot/match/matcher.pxd bot/match/speedups.py setup.py
 
-.PHONY: venv test lint format run demo bench lock clean
+.PHONY: venv test test-fast lint format run demo bench lock clean
 
 venv: $(COMPILED)
 
@@ -23,6 +23,10 @@ $(COMPILED): $(STAMP) $(COMPILED_SOURCES)
 
 test: $(COMPILED)
 	$(BIN)/python -m pytest -q
+
+# The edit loop: everything but the tests marked slow (see pyproject.toml's markers).
+test-fast: $(COMPILED)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

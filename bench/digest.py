@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.digest.compose import compose
 from bot.digest.model import Candidate
-from bot.digest.render import MESSAGE_LIMIT, render, visible_length
+from bot.digest.render import render
+from bot.telegram_html import MESSAGE_LIMIT, visible_length
 
 TARGET_SECONDS = 1.0
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)

@@ -59,7 +59,7 @@ from bot.match.query import parse_query  # noqa: E402
 from bot.model import Article, FeedSpec  # noqa: E402
 from bot.pipeline.search import SearchRequest, search  # noqa: E402
 from bot.store import Store, fts  # noqa: E402
-from bot.store.article_rows import _insert, prepare_articles  # noqa: E402
+from bot.store.article_rows import insert_articles, prepare_articles  # noqa: E402
 from bot.store.fts import match_expression  # noqa: E402
 from bot.store.search_sqlite import index_new_articles  # noqa: E402
 
@@ -211,7 +211,7 @@ def _store(
     with store.engine.begin() as conn:
         newest = fts.newest_article(conn)
         for feed_id, batch in by_feed.items():
-            _insert(conn, feed_id, batch, prepare_articles(batch), now)  # timed, as it was
+            insert_articles(conn, feed_id, batch, prepare_articles(batch), now)  # timed, as it was
         index_new_articles(conn, newest)  # as Store.save_polls does
         if found:
             conn.exec_driver_sql(

@@ -7,18 +7,26 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 
+from bot.chat.flood import REPLY_LIMITS
+from bot.chat.service import ChatService, build_application, start
+from bot.chat.service import stop as stop_chat
 from bot.config import BotConfig, Environment
+from bot.delivery.console import ConsoleSender
+from bot.delivery.outbox import flush
+from bot.delivery.telegram import TelegramSender
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary, utc_now
+from bot.pipeline.digests import alert_pass, chat_plans, digest_chat, prepare_chats, spike_pass
 from bot.pipeline.poll import poll_cycle
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
+from bot.scheduler import build_scheduler, sync_digests
 from bot.store import Store
 
 log = logging.getLogger("bot")
@@ -66,6 +74,16 @@ def fetch_limits(config: BotConfig) -> FetchLimits:
     )
 
 
+@contextlib.contextmanager
+def opened(env: Environment, config: BotConfig) -> Iterator[App]:
+    """The App of one command: the store open and in line with feeds.yaml, closed after."""
+    app = App.open(env, config)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
 @dataclass
 class App:
     env: Environment
@@ -88,14 +106,10 @@ class App:
         """A chat changed its topics or watches from Telegram: plans and matcher again,
         digest jobs rescheduled. A running poll cycle keeps the matcher it started with
         (it holds its own reference); the next cycle uses the new one."""
-        from bot.pipeline.digests import prepare_chats
-
         self.__dict__.pop("matcher", None)
         self.__dict__.pop("chat_plans", None)
         prepare_chats(self.store, self.chat_plans, utc_now())
         if self.scheduler is not None:
-            from bot.scheduler import sync_digests
-
             sync_digests(self.scheduler, self)
 
     @classmethod
@@ -167,17 +181,12 @@ class App:
     @cached_property
     def chat_plans(self):
         """feeds.yaml's chats with what they changed from Telegram (bot/pipeline/digests.py)."""
-        from bot.pipeline.digests import chat_plans
-
         return chat_plans(self.config, self.store.chat_settings())
 
     @contextlib.asynccontextmanager
     async def open_sender(self, stream=None):
         """Telegram when a token is set; otherwise the console (`stream`, default stdout)."""
         if self.env.telegram_token:
-            from bot.chat.flood import REPLY_LIMITS
-            from bot.delivery.telegram import TelegramSender
-
             async with TelegramSender(
                 self.env.telegram_token,
                 base_url=self.env.telegram_api_base_url,
@@ -185,14 +194,10 @@ class App:
             ) as sender:
                 yield sender
         else:
-            from bot.delivery.console import ConsoleSender
-
             yield ConsoleSender(stream or sys.stdout)
 
     async def send_digest(self, plan) -> None:
         """The scheduled digest of one chat (also the catch-up of a missed one)."""
-        from bot.pipeline.digests import digest_chat
-
         try:
             await digest_chat(
                 self.store, self.sender, plan, now=utc_now(),
@@ -203,8 +208,6 @@ class App:
 
     async def after_poll(self) -> None:
         """Alerts for what the cycle found, then whatever else waits in the outbox."""
-        from bot.pipeline.digests import alert_pass, spike_pass
-
         try:
             await alert_pass(
                 self.store, self.sender, self.chat_plans, now=utc_now(),
@@ -219,8 +222,6 @@ class App:
 
     async def flush_outbox(self) -> None:
         """Retry what waits in the outbox (an outage, an unreachable chat)."""
-        from bot.delivery.outbox import flush
-
         try:
             report = await flush(self.store, self.sender)
         except Exception:
@@ -239,8 +240,6 @@ class App:
                 self.sender = None
 
     async def _serve(self, stop: asyncio.Event | None) -> None:
-        from bot.pipeline.digests import prepare_chats
-        from bot.scheduler import build_scheduler  # APScheduler is only needed here
 
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -267,8 +266,6 @@ class App:
         finally:
             log.info("stopping: letting the running poll finish")
             if chat is not None:
-                from bot.chat.service import stop as stop_chat
-
                 await stop_chat(chat)
             scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -284,10 +281,12 @@ class App:
         long-polls getUpdates. A failure to start is logged; digests still go."""
         if not self.env.telegram_token:
             return None
-        from bot.chat.service import build_application, start
-
         application = build_application(
-            self, self.env.telegram_token, self.env.telegram_api_base_url, self.chat_polling
+            self.chat_service(),
+            self.env.telegram_token,
+            self.env.telegram_api_base_url,
+            self.chat_polling,
+            limiter=getattr(self.sender, "limiter", None),  # digests and replies share it
         )
         try:
             await start(application, self.chat_polling)
@@ -295,6 +294,18 @@ class App:
             log.error("chat commands are off: the bot could not start polling (%s)", exc)
             return None
         return application
+
+    def chat_service(self) -> ChatService:
+        """What the chat handlers need, and nothing of the App beyond it."""
+        return ChatService(
+            self.store,
+            self.config,
+            fetch_limits=fetch_limits(self.config),
+            plans=lambda: self.chat_plans,
+            matcher=lambda: self.matcher,
+            sender=lambda: self.sender,
+            refresh=self.refresh_chats,
+        )
 
     async def prune(self) -> int:
         """The daily retention job: delete articles older than settings.retention_days."""

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 from html import escape
 
 import pytest
+from hypothesis import is_hypothesis_test
 
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.next_poll import PollPolicy
@@ -76,3 +77,11 @@ def poll(
 
 def feed_state(store: Store, name: str) -> FeedState:
     return next(f for f in store.feed_states() if f.name == name)
+
+
+def pytest_collection_modifyitems(items):
+    """Hypothesis properties are slow by nature: `make test-fast` leaves them out, as it
+    does every test marked slow (the full service, the benchmarks, the whole corpus)."""
+    for item in items:
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            item.add_marker(pytest.mark.slow)

@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the benchmarks, on tiny inputs: `make test-fast` leaves it out
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -14,6 +14,8 @@ from bot.store import Store
 from tests.chatbot import Running, button, clear_of_midnight, earlier_today, message, wait_for
 from tests.conftest import rss
 
+pytestmark = pytest.mark.slow  # the real service, end to end: `make test-fast` leaves it out
+
 GROUP, ADMIN, MEMBER, STRANGER_GROUP = -1001, 7, 8, -2002
 
 

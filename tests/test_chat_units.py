@@ -11,13 +11,12 @@ import pytest
 
 from bot.chat.access import RateLimit
 from bot.chat.chart import busiest, caption, parse_days
-from bot.chat.render import split_message
-from bot.digest.render import visible_length
 from bot.digest.spikes import daily_counts, spike
 from bot.errors import FetchError
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.safety import connected_reason
 from bot.store import ChatSchedule, TopicChoice, Watch
+from bot.telegram_html import split_message, visible_length
 from tests.test_cli import bot
 
 

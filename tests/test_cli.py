@@ -154,6 +154,7 @@ def test_opml_import_of_a_bad_file_is_a_clear_error(workdir):
     assert missing.returncode == 2 and "nope.opml: cannot read" in missing.stderr
 
 
+@pytest.mark.slow
 def test_run_polls_on_schedule_says_console_and_stops_on_sigterm(workdir, httpserver):
     httpserver.expect_request("/ok").respond_with_data(rss(ITEMS), content_type="text/xml")
     (workdir / "feeds.yaml").write_text(feeds_config(("Ok", httpserver.url_for("/ok"))))
@@ -205,6 +206,7 @@ def test_a_second_poll_cycle_on_the_same_database_is_skipped(workdir, httpserver
     assert "skipped" not in free and free["new"] == 1
 
 
+@pytest.mark.slow
 def test_commands_started_together_on_a_new_database_do_not_trip_over_each_other(workdir):
     """The service and `health` (or any two commands) on a fresh database: one creates
     the schema and the feeds, the others wait for it and find them."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
+import pytest
 from werkzeug import Response
 
 from bot.errors import ParseError
@@ -39,6 +40,7 @@ def body_of(path: Path) -> bytes:
     return gzip.decompress(data) if path.name.endswith(".xml.gz") else data
 
 
+@pytest.mark.slow
 def test_every_corpus_file_is_ingested_or_rejected_clearly():
     files = corpus_files()
     assert len(files) > 2000
@@ -76,6 +78,7 @@ def expected_entries(path: Path) -> int:
     return sum(1 for e in parsed.entries if e.get("title") or e.get("link"))
 
 
+@pytest.mark.slow
 def test_real_news_feeds_store_every_entry_over_http(store, httpserver):
     every = corpus_files("realworld") + corpus_files("jsonfeed")
     files = [p for p in every if p.name not in REJECTED]

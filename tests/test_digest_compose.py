@@ -9,9 +9,10 @@ import pytest
 
 from bot.digest.compose import compose
 from bot.digest.model import Candidate
-from bot.digest.render import MESSAGE_LIMIT, render, visible_length
+from bot.digest.render import render
 from bot.digest.schedule import digest_trigger, missed, next_digest
 from bot.stories.cluster import StoryText, cluster
+from bot.telegram_html import MESSAGE_LIMIT, visible_length
 
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
 SINCE = NOW - timedelta(hours=24)

@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.delivery.console import ConsoleSender
@@ -227,6 +228,7 @@ def wait_for(condition, seconds: float = 30) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_a_crash_between_parts_repeats_nothing_already_sent(tmp_path, httpserver, fake_bot_api):
     """Kill `python -m bot digest` while Telegram holds the second part, start it again:
     the first part is not sent twice, and the rest arrives."""
@@ -269,6 +271,7 @@ def test_a_crash_between_parts_repeats_nothing_already_sent(tmp_path, httpserver
     assert sum(t.count("Asylum story") for t in texts) == 30, result.stderr
 
 
+@pytest.mark.slow
 def test_make_demo_polls_the_sample_feeds_and_prints_a_digest(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     result = subprocess.run(

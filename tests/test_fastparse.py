@@ -41,6 +41,7 @@ def assert_same_as_feedparser(body: bytes, content_type: str, label: str) -> boo
     return True
 
 
+@pytest.mark.slow
 def test_fast_path_agrees_with_feedparser_on_the_whole_corpus():
     root = corpus_dir()
     accepted = 0

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot.match.matcher as matcher_module
-from bot.match.matcher import Field, Matcher, Topic, _Index, build_document
+from bot.match.matcher import CompiledQuery, Field, Matcher, Topic, TopicIndex, build_document
+from bot.match.reference import evaluate
 from bot.match.text import WORD, exact_words, fold, fold_text, split_words
 from tests.match_samples import QUERIES, WORDS
 
@@ -124,7 +125,7 @@ def test_index_files_alternatives_under_their_rarest_word():
 
 
 def test_needs_of_and_near_combine_while_few():
-    from bot.match.matcher import MAX_NEEDS, CompiledQuery
+    from bot.match.matcher import MAX_NEEDS
 
     near = CompiledQuery("(shelter OR shelters) NEAR/5 (tijuana OR juarez) lang:es")
     assert sorted(sorted(words) for words, _ in near.needs) == [
@@ -137,7 +138,7 @@ def test_needs_of_and_near_combine_while_few():
 
 
 def test_topics_that_need_nothing_are_always_candidates():
-    index = _Index([None, [(frozenset({"asylum"}), frozenset())], None])
+    index = TopicIndex([None, [(frozenset({"asylum"}), frozenset())], None])
     assert index.candidates(build_document("nothing", "at all")) == [0, 2]
     assert index.candidates(build_document("asylum", "")) == [0, 1, 2]
 
@@ -169,8 +170,6 @@ def test_the_index_never_changes_what_matches(title, body, language):
 def test_compiled_hits_are_the_definitions(title, body, language):
     from collections import Counter
 
-    from bot.match.matcher import CompiledQuery, _eval
-
     more = [
         "asylum OR asylum OR (asylum NOT mexico)",
         '"in in" OR "in in in"',
@@ -181,7 +180,7 @@ def test_compiled_hits_are_the_definitions(title, body, language):
     for text in [*QUERIES, *more]:
         query = CompiledQuery(text)
         doc = build_document(" ".join(title), " ".join(body), language=language)
-        expected = _eval(query.node, doc)
+        expected = evaluate(query.node, doc)
         assert query.test(doc) is (expected is not None)
         hits = query.hits(doc)
         assert (hits is None) is (expected is None)

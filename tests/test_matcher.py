@@ -142,12 +142,13 @@ VOCABULARY = ["remain", "in", "mexico", "MPP", "mpp", "asylum", "asilo", "office
     st.sampled_from([None, "en", "es"]),
 )
 def test_quick_reject_never_rejects_a_match(title, body, language):
-    from bot.match.matcher import CompiledQuery, _eval
+    from bot.match.matcher import CompiledQuery
+    from bot.match.reference import evaluate
 
     doc = build_document(" ".join(title), " ".join(body), language=language)
     for text in QUERIES:
         query = CompiledQuery(text)
-        if _eval(query.node, doc) is not None:
+        if evaluate(query.node, doc) is not None:
             assert query.could_match(doc) and query.test(doc), (text, title, body)
         else:
             assert query.evaluate(doc) is None

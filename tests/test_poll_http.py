@@ -6,6 +6,7 @@ import gzip
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from werkzeug import Response
 
 from tests.conftest import add_feeds, feed_state, poll, rss
@@ -158,6 +159,7 @@ def test_429_retry_after_is_honored(store, httpserver):
     assert "429" in state.last_error
 
 
+@pytest.mark.slow
 def test_slow_server_times_out(store, httpserver):
     release = threading.Event()
 

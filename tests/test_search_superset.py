@@ -36,7 +36,7 @@ def db():
     )
     for statement in fts.CREATE:
         conn.execute(statement)
-    # The store indexes what it inserts (fts.index_new_articles); these tests insert
+    # The store indexes what it inserts (fts.fts_index_new); these tests insert
     # rows by hand, so a trigger indexes them (same columns, same tokenizer).
     conn.execute(fts.INSERT_TRIGGER)
     yield conn

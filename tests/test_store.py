@@ -122,7 +122,7 @@ def test_stored_article_reads_back_exactly(store):
 def test_rows_prepared_by_a_worker_are_stored_as_the_writer_would_store_them(tmp_path):
     """Workers hash, date and mark each article for the index before the writer gets it
     (prepare_articles); the stored row is the same as when the writer does it itself."""
-    from bot.store import prepare_articles
+    from bot.store import PolledFeed, prepare_articles
 
     titles = ["Straße nach Tijuana", "Asilo en México", "Plain words"]
     batch = [_spanish_article(n, title) for n, title in enumerate(titles)]
@@ -131,7 +131,9 @@ def test_rows_prepared_by_a_worker_are_stored_as_the_writer_would_store_them(tmp
         store = Store.open(f"sqlite:///{tmp_path / f'{prepared is None}.db'}")
         store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
         feed_id = store.feed_ids()["A"]
-        counts = store.save_polls([(feed_id, batch, NOW, {"next_poll_at": NOW}, {}, prepared)])
+        counts = store.save_polls(
+            [PolledFeed(feed_id, batch, NOW, {"next_poll_at": NOW}, {}, prepared)]
+        )
         assert counts[0].new == 3
         with store.engine.connect() as conn:
             stored.append(

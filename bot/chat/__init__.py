@@ -1,13 +1,13 @@
 """The chat interface: Telegram commands, who may use them, and what they answer.
 
-service.py   the python-telegram-bot Application: wiring, the gate, the error handler
-flood.py     replies within Telegram's flood limits (the delivery limiter, shared)
+service.py   the python-telegram-bot Application: wiring, the gate, the error handler;
+             ChatService, what the handlers are given (not the whole App)
+commands/    one small handler per command, a module per subject
+replies.py   what every handler does alike: arguments, replies, the admin check
+answers.py   answers as Telegram HTML (through bot/telegram_html.py)
 access.py    which chats get answers, who is an admin, the per-user rate limit
-commands.py  one small handler per command
-render.py    answers as Telegram HTML (escaped), split at 4096 characters
+flood.py     replies within Telegram's flood limits (the delivery limiter, shared)
 backfill.py  a new /watch matched over the recent archive, in batches, off the event loop
-schedule.py  /schedule and /timezone: a chat's own digest time and time zone
-trend.py     /trend's bar chart (matplotlib, imported only there)
-spikes.py    coverage spikes: a topic's day well above its recent normal
-feeds.py     /addfeed's check: fetch (public hosts only) and parse before adding
+chart.py     /trend's bar chart (matplotlib, imported only there)
+probe.py     /addfeed's check: fetch (public hosts only) and parse before adding
 """

@@ -56,9 +56,10 @@ def backfill(
     for rows in store.articles_for_matching(now - timedelta(days=days), batch=batch):
         rows = rows[: limit - seen]
         found = {}
-        for article_id, title, summary, content, language, feed in rows:
-            hits = matcher.match(build_document(title, summary, content, language=language,
-                                                feed=feed))  # fmt: skip
+        for row in rows:
+            article_id = row.id
+            hits = matcher.match(build_document(row.title, row.summary, row.content,
+                                                language=row.language, feed=row.feed))  # fmt: skip
             if hits:
                 found[article_id] = hits
         matched += store.add_matches(found, stamp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from bot.chat.render import esc
+from bot.telegram_html import esc
 
 BUSIEST_LABELED = 3
 MAX_DAYS = 365

@@ -9,6 +9,7 @@ edits, channel posts and updates nobody handles are dropped quietly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,10 +25,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.chat import commands, schedule
+from bot.chat import commands
 from bot.chat.access import Access, RateLimit
 from bot.chat.flood import ReplyLimiter
+from bot.config import BotConfig
+from bot.delivery import Sender
+from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.telegram import api_base_url, hide_in_logs
+from bot.digest.schedule import digest_trigger
+from bot.feeds.fetch import FetchLimits
+from bot.match.matcher import Matcher
+from bot.pipeline.digests import ChatPlan, digest_chat
+from bot.store import Store
 
 log = logging.getLogger("bot.chat")
 ALLOWED_UPDATES = ["message", "callback_query"]  # Telegram need not even send the rest
@@ -45,38 +54,45 @@ class Polling:
 
 
 class ChatService:
-    """What the handlers need: the App (store, config, sender, plans) and the rules."""
+    """What the handlers need, handed in by the composition root (bot/app.py): the store,
+    the configuration, the limits of a fetch, and views of what changes while the service
+    runs (the chats' plans, the matcher, the sender), with `refresh` to call after a
+    chat changed its topics or watches."""
 
-    def __init__(self, app):
-        self.app = app
-        self.store = app.store
-        self.config = app.config
-        self.timezone = app.config.settings.timezone
-        self.access = Access(app.store, [c.id for c in app.config.chats], app.config.admins)
-        self.rate = RateLimit(app.config.settings.commands_per_minute)
+    def __init__(
+        self,
+        store: Store,
+        config: BotConfig,
+        *,
+        fetch_limits: FetchLimits,
+        plans: Callable[[], list[ChatPlan]],
+        matcher: Callable[[], Matcher],
+        sender: Callable[[], Sender | None],
+        refresh: Callable[[], None],
+    ):
+        self.store = store
+        self.config = config
+        self.fetch_limits = fetch_limits
+        self.plans = plans
+        self.matcher = matcher
+        self.sender = sender
+        self.refresh = refresh
+        self.timezone = config.settings.timezone
+        self.access = Access(store, [c.id for c in config.chats], config.admins)
+        self.rate = RateLimit(config.settings.commands_per_minute)
 
-    @property
-    def fetch_limits(self):
-        from bot.app import fetch_limits
-
-        return fetch_limits(self.config)
-
-    def plan_for(self, chat_id: int, thread: int | None = None):
+    def plan_for(self, chat_id: int, thread: int | None = None) -> ChatPlan | None:
         """The chat's plan (its forum thread's when it has one), or None."""
-        plans = [p for p in self.app.chat_plans if str(p.chat) == str(chat_id)]
+        plans = [p for p in self.plans() if str(p.chat) == str(chat_id)]
         return next((p for p in plans if p.thread == thread), plans[0] if plans else None)
 
-    def next_digest(self, plan) -> datetime | None:
-        from bot.digest.schedule import digest_trigger
-
+    def next_digest(self, plan: ChatPlan) -> datetime | None:
         now = datetime.now(UTC)
         return digest_trigger(plan.schedule, plan.timezone).get_next_fire_time(None, now)
 
-    async def send_digest(self, plan):
-        from bot.pipeline.digests import digest_chat
-
+    async def send_digest(self, plan: ChatPlan):
         return await digest_chat(
-            self.store, self.app.sender, plan, now=datetime.now(UTC),
+            self.store, self.sender(), plan, now=datetime.now(UTC),
             max_items=self.config.settings.digest_items,
         )  # fmt: skip
 
@@ -100,7 +116,7 @@ class ChatService:
         if chat not in self.access.configured and self.store.chat_access(chat) != "approved":
             self.store.set_chat_access(chat, "approved", name=_chat_name(update), by=user, now=now)
         change(chat, user, now)
-        self.app.refresh_chats()
+        self.refresh()
 
 
 def _chat_name(update: Update) -> str:
@@ -188,22 +204,27 @@ def _describe(update: Update) -> str:
 
 
 def build_application(
-    app, token: str, base_url: str | None, polling: Polling | None = None
+    service: ChatService,
+    token: str,
+    base_url: str | None,
+    polling: Polling | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Application:
-    """The Application with every handler; not started."""
+    """The Application with every handler; not started. `limiter` is the delivery
+    sender's, when it has one: replies and digests then share Telegram's limits."""
     hide_in_logs(token)
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(api_base_url(base_url))
         .concurrent_updates((polling or Polling()).concurrency)
-        .rate_limiter(ReplyLimiter(getattr(app.sender, "limiter", None)))  # shared with digests
+        .rate_limiter(ReplyLimiter(limiter))
         .build()
     )
-    application.bot_data["service"] = ChatService(app)
+    application.bot_data["service"] = service
     application.add_handler(TypeHandler(Update, gate), group=-1)
     only_new = filters.UpdateType.MESSAGE  # not edited_message, not channel_post
-    for name, handler in (commands.HANDLERS | schedule.HANDLERS).items():
+    for name, handler in commands.HANDLERS.items():
         application.add_handler(CommandHandler(name, handler, filters=only_new))
     application.add_handler(CallbackQueryHandler(commands.page_button, pattern=r"^s:"))
     application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.unknown_command))

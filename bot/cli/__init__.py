@@ -1,4 +1,6 @@
-"""The command line: `python -m bot COMMAND`. Reads configuration once, then delegates.
+"""The command line: `python -m bot COMMAND`. Reads configuration once, then hands it to
+the command's module (bot/cli/*.py: each `cmd_*` takes the arguments, the environment
+and the configuration, and returns the exit status).
 
 A user's mistake (bad config, unknown feed, unreadable file) prints a message and exits
 with a non-zero status; it never shows a traceback.
@@ -7,15 +9,20 @@ with a non-zero status; it never shows a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from dotenv import load_dotenv
 
-from bot.config import BotConfig, Environment, load_config, load_environment
+from bot.cli.archive import cmd_prune, cmd_reindex, cmd_rematch, cmd_stats
+from bot.cli.digest import cmd_digest
+from bot.cli.feeds import cmd_feeds
+from bot.cli.match import cmd_classify, cmd_match
+from bot.cli.poll import cmd_poll
+from bot.cli.run import cmd_check, cmd_health, cmd_run
+from bot.cli.search import cmd_search
+from bot.config import load_config, load_environment
 from bot.errors import BotError, ConfigError, UsageError
 from bot.logs import setup_logging
 
@@ -112,175 +119,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `… | head`: the reader has all it wanted
         return 0
-
-
-def cmd_check(args, env: Environment, config: BotConfig) -> int:
-    print(
-        f"{env.config_path}: ok: {len(config.feeds)} feeds, {len(config.topics)} topics, "
-        f"{len(config.chats)} chats"
-    )
-    if not env.telegram_token:
-        print("note: TELEGRAM_BOT_TOKEN is not set: digests will go to the console")
-    from bot.cli.feeds import chat_changes
-
-    for line in chat_changes(env, config):
-        print(line)
-    return 0
-
-
-def cmd_run(args, env, config) -> int:
-    from bot.app import App
-
-    app = App.open(env, config)
-    try:
-        asyncio.run(app.serve())
-    finally:
-        app.close()
-    return 0
-
-
-def cmd_poll(args, env, config) -> int:
-    from bot.app import App
-    from bot.cli.poll import run_poll
-
-    app = App.open(env, config)
-    try:
-        return run_poll(app, args)
-    finally:
-        app.close()
-
-
-def cmd_feeds(args, env, config) -> int:
-    from bot.app import App
-    from bot.cli.feeds import export_opml, import_opml, list_feeds
-
-    app = App.open(env, config)
-    try:
-        if args.feeds_command == "import-opml":
-            return import_opml(app, args.file)
-        if args.feeds_command == "export-opml":
-            return export_opml(app, args.output)
-        return list_feeds(app, as_json=args.json)
-    finally:
-        app.close()
-
-
-def cmd_stats(args, env, config) -> int:
-    from bot.app import App
-
-    app = App.open(env, config)
-    try:
-        stats = app.store.stats()
-    finally:
-        app.close()
-    if args.json:
-        print(json.dumps(stats, ensure_ascii=False))
-        return 0
-    print(f"feeds: {stats['feeds']} ({stats['feeds_enabled']} enabled)")
-    print(f"articles: {stats['articles']} (newest {stats['newest_article'] or '—'})")
-    for name, count in stats["articles_per_feed"].items():
-        print(f"  {count:>7}  {name}")
-    print("languages: " + ", ".join(f"{k} {v}" for k, v in stats["articles_per_language"].items()))
-    return 0
-
-
-def cmd_health(args, env, config) -> int:
-    from bot.app import App
-    from bot.model import utc_now
-
-    app = App.open(env, config)
-    try:
-        last = app.store.last_cycle()
-    finally:
-        app.close()
-    if last is None:
-        print("unhealthy: no poll cycle has run yet")
-        return 1
-    age = (utc_now() - last["finished_at"]).total_seconds()
-    limit = 3 * app.tick_seconds() + 600
-    if age > limit:
-        print(f"unhealthy: the last poll cycle finished {age:.0f}s ago")
-        return 1
-    print(f"ok: last poll cycle {age:.0f}s ago")
-    return 0
-
-
-def cmd_match(args, env, config) -> int:
-    from bot.cli.match import run_match
-
-    return run_match(args.query, args.text, args.title, args.lang, args.json)
-
-
-def cmd_rematch(args, env, config) -> int:
-    from bot.app import App
-    from bot.cli.match import run_rematch
-
-    app = App.open(env, config)
-    try:
-        return run_rematch(app, args.since, args.json)
-    finally:
-        app.close()
-
-
-def cmd_classify(args, env, config) -> int:
-    from bot.app import topics
-    from bot.cli.match import run_classify
-    from bot.match.matcher import Matcher
-
-    matcher = Matcher(topics(config))
-    if args.file is None:
-        return run_classify(matcher, sys.stdin, sys.stdout)
-    try:
-        with args.file.open(encoding="utf-8") as source:
-            return run_classify(matcher, source, sys.stdout)
-    except BrokenPipeError:
-        raise
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{args.file}: cannot read: {exc}") from None
-
-
-def cmd_digest(args, env, config) -> int:
-    from bot.app import App
-    from bot.cli.digest import run_digest
-
-    app = App.open(env, config)
-    try:
-        return run_digest(app, args)
-    finally:
-        app.close()
-
-
-def cmd_search(args, env, config) -> int:
-    from bot.app import App
-    from bot.cli.search import run_search
-
-    app = App.open(env, config)
-    try:
-        return run_search(app, args)
-    finally:
-        app.close()
-
-
-def cmd_prune(args, env, config) -> int:
-    from bot.app import App
-    from bot.cli.search import run_prune
-
-    app = App.open(env, config)
-    try:
-        return run_prune(app, args.dry_run, args.json)
-    finally:
-        app.close()
-
-
-def cmd_reindex(args, env, config) -> int:
-    from bot.app import App
-    from bot.cli.search import run_reindex
-
-    app = App.open(env, config)
-    try:
-        return run_reindex(app, args.check, args.json)
-    finally:
-        app.close()
 
 
 COMMANDS: dict[str, Callable[..., int]] = {

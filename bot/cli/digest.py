@@ -6,10 +6,16 @@ import asyncio
 import json
 import sys
 
-from bot.cli.match import parse_since
+from bot.app import opened
+from bot.cli.args import parse_since
 from bot.errors import UsageError
 from bot.model import utc_now
 from bot.pipeline.digests import DigestOutcome, chat_plans, digest_chat
+
+
+def cmd_digest(args, env, config) -> int:
+    with opened(env, config) as app:
+        return run_digest(app, args)
 
 
 def run_digest(app, args) -> int:

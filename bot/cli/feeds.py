@@ -6,11 +6,24 @@ import json
 import sys
 from pathlib import Path
 
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import opened
 from bot.errors import ParseError, UsageError
 from bot.feeds.health import feed_health, feed_row, when_text
 from bot.feeds.opml import OpmlFeed, parse_opml, render_opml
 from bot.feeds.safety import check_public_url
 from bot.model import FeedSpec, utc_now
+
+
+def cmd_feeds(args, env, config) -> int:
+    with opened(env, config) as app:
+        if args.feeds_command == "import-opml":
+            return import_opml(app, args.file)
+        if args.feeds_command == "export-opml":
+            return export_opml(app, args.output)
+        return list_feeds(app, as_json=args.json)
 
 
 def list_feeds(app, *, as_json: bool) -> int:
@@ -19,9 +32,6 @@ def list_feeds(app, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"feeds": [feed_row(f, now) for f in states]}, ensure_ascii=False))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(box=None, pad_edge=False)
     for column in ("feed", "health", "last ok", "last error", "next poll", "articles"):
         table.add_column(
@@ -78,45 +88,3 @@ def export_opml(app, output: Path | None) -> int:
         output.write_bytes(document)
         print(f"{output}: {len(feeds)} feeds written", file=sys.stderr)
     return 0
-
-
-def chat_changes(env, config) -> list[str]:
-    """What chats changed from Telegram, on top of feeds.yaml (for `check`). Only an
-    existing database is read: `check` never creates one."""
-    from sqlalchemy.engine import make_url
-
-    from bot.store import Store
-
-    database = make_url(env.database_url).database
-    if not database or not Path(database).expanduser().exists():
-        return []
-    store = Store.open(env.database_url)
-    try:
-        settings = store.chat_settings()
-        added = [f for f in store.feed_states(with_counts=False) if f.origin != "config"]
-    finally:
-        store.close()
-    lines = [
-        f"database: beside feeds.yaml: {sum(f.enabled for f in added)} feeds added from chats "
-        f"or OPML, {len(settings.approved)} chats approved from Telegram, "
-        f"{sum(len(c) for c in settings.choices.values())} topic choices, "
-        f"{len(settings.watches)} watches, {len(settings.schedules)} digest schedules"
-    ]
-    for feed in added:
-        state = "" if feed.enabled else " (removed)"
-        lines.append(f"  feed [{feed.origin}] {feed.name} <{feed.url}>{state}")
-    for chat, name in settings.approved.items():
-        lines.append(f"  chat {chat} approved ({name or 'no name'})")
-    for chat, choices in settings.choices.items():
-        for topic, choice in choices.items():
-            how = ("digest+alerts" if choice.alerts else "digest") if choice.digest else "off"
-            unknown = "" if topic in config.topics else " (not in feeds.yaml: ignored)"
-            lines.append(f"  chat {chat}: topic {topic}: {how}{unknown}")
-    for watch in settings.watches:
-        alerts = " +alerts" if watch.alerts else ""
-        lines.append(f"  chat {watch.chat}: watch {watch.name}{alerts}: {watch.query}")
-    for chat, own in settings.schedules.items():
-        parts = [f"digest {own.schedule}"] if own.schedule else []
-        parts += [f"timezone {own.timezone}"] if own.timezone else []
-        lines.append(f"  chat {chat}: {', '.join(parts)} (over feeds.yaml)")
-    return lines

@@ -7,8 +7,16 @@ import json
 import logging
 import sys
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from bot.app import opened
 from bot.errors import UsageError
 from bot.model import FeedOutcome, PollSummary
+
+
+def cmd_poll(args, env, config) -> int:
+    with opened(env, config) as app:
+        return run_poll(app, args)
 
 
 def run_poll(app, args) -> int:
@@ -28,8 +36,6 @@ def run_poll(app, args) -> int:
 
 
 def _with_progress_bar(app, feeds) -> PollSummary:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     # The bar replaces the per-feed log lines; warnings still print, and the summary
     # lists every failed feed.

@@ -1,18 +1,23 @@
-"""`python -m bot search` (the archive, ranked), `prune` (retention) and `reindex`."""
+"""`python -m bot search`: the archive, ranked, as a listing or JSON."""
 
 from __future__ import annotations
 
 import json
 import sys
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from bot.cli.match import mark, parse_since
+from bot.app import opened
+from bot.cli.args import mark, parse_since, query_usage_error
 from bot.errors import UsageError
 from bot.match.query import QueryError
 from bot.pipeline.search import SearchRequest, SearchResults, search
 
 BOLD, PLAIN = "\033[1m", "\033[0m"
+
+
+def cmd_search(args, env, config) -> int:
+    with opened(env, config) as app:
+        return run_search(app, args)
 
 
 def run_search(app, args) -> int:
@@ -35,7 +40,7 @@ def run_search(app, args) -> int:
     try:
         found = search(app.store.search, app.store.feed_ids(), request, now)
     except QueryError as exc:
-        raise UsageError(f"{exc}\n  {args.query}\n  {' ' * (exc.column - 1)}^") from None
+        raise query_usage_error(args.query, exc) from None
     if args.json:
         print(json.dumps(found.as_dict(), ensure_ascii=False))
     else:
@@ -72,45 +77,3 @@ def print_results(found: SearchResults, request: SearchRequest, *, color: bool) 
 def _marked(snippet: str, highlights, color: bool) -> str:
     text = mark(snippet, highlights)
     return text.replace("[", BOLD).replace("]", PLAIN) if color else text
-
-
-def run_prune(app, dry_run: bool, as_json: bool) -> int:
-    """Delete articles older than settings.retention_days (or say what would go)."""
-    days = app.config.settings.retention_days
-    before = datetime.now(UTC) - timedelta(days=days)
-    summary = app.store.prune_summary(before)
-    started = time.monotonic()
-    if not dry_run:
-        summary["articles"] = app.store.prune(before)
-    summary |= {"dry_run": dry_run, "retention_days": days}
-    if as_json:
-        print(json.dumps(summary, ensure_ascii=False))
-        return 0
-    verb = "would delete" if dry_run else "deleted"
-    cutoff = f"published before {before:%Y-%m-%d %H:%M} UTC (retention {days} days)"
-    print(f"prune: {verb} {summary['articles']} articles {cutoff}")
-    if not dry_run:
-        print(f"  in {time.monotonic() - started:.1f}s")
-    for feed, count in summary["per_feed"].items():
-        print(f"  {count:>7}  {feed}")
-    return 0
-
-
-def run_reindex(app, check_only: bool, as_json: bool) -> int:
-    """Rebuild the full-text index from the articles (or only check it: exit 1 if bad)."""
-    index = app.store.search
-    if check_only:
-        problem = index.check()
-        if as_json:
-            print(json.dumps({"ok": problem is None, "problem": problem}))
-        else:
-            print(f"index: {problem}" if problem else "index: ok")
-        return 1 if problem else 0
-    started = time.monotonic()
-    count = index.rebuild()
-    seconds = round(time.monotonic() - started, 2)
-    if as_json:
-        print(json.dumps({"articles": count, "seconds": seconds}))
-    else:
-        print(f"reindex: {count} articles indexed in {seconds}s")
-    return 0

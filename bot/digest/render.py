@@ -1,28 +1,23 @@
 """Digest → Telegram HTML messages. Pure.
 
-Telegram's HTML parse mode accepts a handful of tags and refuses the whole message for
-anything else, so every piece of text is escaped here and the only tags are the ones
-written below (b, i, a href). A message may hold 4096 characters after entity parsing
-(UTF-16 code units, as Telegram counts): parts are cut between items, never inside one,
-and a part that starts inside a topic repeats the topic's heading.
+Every piece of text goes through bot/telegram_html.py (escaping, links, length as
+Telegram counts it). Parts are cut between items, never inside one, and a part that
+starts inside a topic repeats the topic's heading.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.digest.model import Candidate, Digest, Item, Section
+from bot.digest.spikes import Spike
+from bot.telegram_html import MESSAGE_LIMIT, esc, link, marked, visible_length
 
-MESSAGE_LIMIT = 4096  # Telegram: characters after entity parsing
 TITLE_CHARS = 300  # longer titles (broken feeds) are cut: an item must fit a message
 SNIPPET_CHARS = 400
 OUTLETS_SHOWN = 5
 KIND_TITLES = {"digest": "daily digest", "alert": "alert"}
-_TAG = re.compile(r"<[^>]*>")
 
 
 def render(digest: Digest) -> list[str]:
@@ -42,12 +37,6 @@ def render(digest: Digest) -> list[str]:
         if section.more:
             units.append((section, _more(section), False))
     return _pack(header, units)
-
-
-def visible_length(text: str) -> int:
-    """Length as Telegram counts it: tags removed, entities decoded, UTF-16 code units."""
-    plain = html.unescape(_TAG.sub("", text))
-    return len(plain.encode("utf-16-le")) // 2
 
 
 def _pack(header: str, units: list[tuple[Section, str, bool]]) -> list[str]:
@@ -77,11 +66,11 @@ def _header(digest: Digest, tz: ZoneInfo) -> str:
     local = digest.created.astimezone(tz)
     kind = KIND_TITLES.get(digest.kind, digest.kind)
     lines = [
-        f"<b>{_text(digest.chat_name)} — {kind}</b>",
-        f"{local:%A, %B %-d, %Y} · {_text(digest.timezone)}",
+        f"<b>{esc(digest.chat_name)} — {kind}</b>",
+        f"{local:%A, %B %-d, %Y} · {esc(digest.timezone)}",
     ]
     if digest.sections:
-        counts = " · ".join(f"{_text(s.title)}: {s.stories}" for s in digest.sections)
+        counts = " · ".join(f"{esc(s.title)}: {s.stories}" for s in digest.sections)
         lines.append(counts)
     return "\n".join(lines)
 
@@ -89,21 +78,18 @@ def _header(digest: Digest, tz: ZoneInfo) -> str:
 def _section_heading(section: Section, *, continued: bool = False) -> str:
     stories = f"{section.stories} {'story' if section.stories == 1 else 'stories'}"
     suffix = " (continued)" if continued else f" · {stories}"
-    return f"<b>{_text(section.title)}</b>{suffix}"
+    return f"<b>{esc(section.title)}</b>{suffix}"
 
 
 def _more(section: Section) -> str:
-    return f"<i>…and {section.more} more — /search topic:{_text(section.topic)}</i>"
+    return f"<i>…and {section.more} more — /search topic:{esc(section.topic)}</i>"
 
 
 def _item(item: Item, number: int, created: datetime, tz: ZoneInfo) -> str:
     lead = item.lead
-    title = _text(_cut(lead.title, TITLE_CHARS) or "(untitled)")
-    url = _safe_url(lead.url)
-    link = f'<a href="{html.escape(url, quote=True)}">{title}</a>' if url else title
     lines = [
-        f"<b>{number}.</b> {link}",
-        f"<i>{_text(_source(lead))} · {_when(lead, created, tz)}</i>",
+        f"<b>{number}.</b> {link(lead.title, lead.url, TITLE_CHARS)}",
+        f"<i>{esc(_source(lead))} · {_when(lead, created, tz)}</i>",
     ]
     snippet = _snippet(lead)
     if snippet:
@@ -126,18 +112,7 @@ def _when(c: Candidate, created: datetime, tz: ZoneInfo) -> str:
 
 def _snippet(c: Candidate) -> str:
     """The snippet with its hits in bold; cut (and its hits with it) when too long."""
-    text = c.snippet[:SNIPPET_CHARS]
-    out, position = [], 0
-    for start, end in sorted(c.highlights):
-        if start < position or end > len(text) or start >= end:
-            continue  # overlapping or out of range: shown plain rather than wrong
-        out.append(_text(text[position:start]))
-        out.append(f"<b>{_text(text[start:end])}</b>")
-        position = end
-    out.append(_text(text[position:]))
-    if len(c.snippet) > SNIPPET_CHARS:
-        out.append("…")
-    return "".join(out)
+    return marked(c.snippet, c.highlights, SNIPPET_CHARS) if c.snippet else ""
 
 
 def _others(item: Item) -> str:
@@ -147,28 +122,24 @@ def _others(item: Item) -> str:
         name = _source(c)
         if name.casefold() != lead_source and name not in names:
             names.append(name)
-    shown = ", ".join(_text(n) for n in names[:OUTLETS_SHOWN])
+    shown = ", ".join(esc(n) for n in names[:OUTLETS_SHOWN])
     if len(names) > OUTLETS_SHOWN:
         shown += f" and {len(names) - OUTLETS_SHOWN} others"
     count = len(item.others)
     return f"+ {count} more" + (f": {shown}" if shown else "")
 
 
-def _safe_url(url: str | None) -> str | None:
-    """Only http(s) links are links; anything else (javascript:, data:) is left out."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("http", "https") else None
+SPIKE_TITLE_CHARS = 200
 
 
-def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _text(text: str) -> str:
-    return html.escape(text, quote=False)
+def render_spike(title: str, found: Spike, top: list[dict]) -> str:
+    """The spike alert: the day's count against the normal, then the top stories."""
+    lines = [
+        f"📈 <b>Coverage spike: {esc(title)}</b>",
+        f"{found.count} articles today ({found.day:%b %-d}); the median of the {found.days} "
+        f"days before is {found.median:g}.",
+    ]
+    for number, story in enumerate(top, 1):
+        story_link = link(story["title"], story["url"], SPIKE_TITLE_CHARS)
+        lines.append(f"<b>{number}.</b> {story_link} · {esc(story['feed'])}")
+    return "\n".join(lines)

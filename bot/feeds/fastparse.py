@@ -16,12 +16,13 @@ import re
 import xml.etree.ElementTree as ET
 from email.message import Message
 
-from feedparser.datetimes import _parse_date
-from feedparser.html import _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import _urljoin
-
-from bot.feeds.parse import _utc
+from bot.feeds.feedparser_internals import (
+    CP1252,
+    looks_like_html,
+    parse_date,
+    struct_to_utc,
+    urljoin,
+)
 from bot.model import ParsedFeed, RawEntry
 
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -43,8 +44,6 @@ XML_MEDIA_TYPES = ("application/xml", "application/rss+xml", "application/rdf+xm
 _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
 _C1_CONTROLS = re.compile("[\x80-\x9f]")  # what feedparser maps to cp1252 characters
 _LINK_ENTITY = re.compile(r"&([A-Za-z0-9_]+);")
-
-looks_like_html = _FeedParserMixin.looks_like_html
 
 
 def parse_rss_fast(body: bytes, content_type: str | None, url: str) -> ParsedFeed | None:
@@ -147,7 +146,7 @@ def _join(base: str, uri: str) -> str:
         and uri[uri.index("//") + 2 : uri.index("//") + 3] != "/"
     ):
         return uri
-    return _urljoin(base, uri)
+    return urljoin(base, uri)
 
 
 def _ignorable(child: ET.Element) -> bool:
@@ -168,9 +167,9 @@ def _text(element: ET.Element | None) -> str:
         return text
     with contextlib.suppress(UnicodeError):  # UTF-8 decoded as Latin-1 somewhere upstream
         text = text.encode("iso-8859-1").decode("utf-8")
-    return text.translate(_cp1252) if _C1_CONTROLS.search(text) else text
+    return text.translate(CP1252) if _C1_CONTROLS.search(text) else text
 
 
 def _date(element: ET.Element | None):
     text = _text(element)
-    return _utc(_parse_date(text)) if text else None
+    return struct_to_utc(parse_date(text)) if text else None

@@ -8,15 +8,15 @@ and is not a valid empty feed raises ParseError.
 
 from __future__ import annotations
 
-import calendar
 import html
 import io
 import xml.sax
-from datetime import UTC, datetime
 
 import feedparser
 
 from bot.errors import ParseError
+from bot.feeds.fastparse import parse_rss_fast
+from bot.feeds.feedparser_internals import struct_to_utc
 from bot.feeds.jsonfeed import looks_like_json_feed, parse_json_feed
 from bot.model import ParsedFeed, RawEntry
 
@@ -35,8 +35,6 @@ def parse_feed(
     if not body.strip():
         raise ParseError("empty body")
     if fast:
-        from bot.feeds.fastparse import parse_rss_fast  # it imports this module's helpers
-
         parsed = parse_rss_fast(body, content_type, url)
         if parsed is not None:
             return parsed
@@ -92,8 +90,8 @@ def _raw_entry(entry: feedparser.FeedParserDict) -> RawEntry:
         content=_content(entry),
         author=entry.get("author") or None,
         # dict.get: feedparser's own get() maps a missing key to another field, with a warning.
-        published=_utc(dict.get(entry, "published_parsed")),
-        updated=_utc(dict.get(entry, "updated_parsed")),
+        published=struct_to_utc(dict.get(entry, "published_parsed")),
+        updated=struct_to_utc(dict.get(entry, "updated_parsed")),
         language=_language(entry),
         source_title=source.get("title") or None,
         source_url=source.get("href") or None,
@@ -121,13 +119,3 @@ def _language(entry: feedparser.FeedParserDict) -> str | None:
         if detail and detail.get("language"):
             return detail["language"]
     return None
-
-
-def _utc(parsed) -> datetime | None:
-    """feedparser gives struct_time in UTC; out-of-range values become None."""
-    if not parsed:
-        return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
-    except (OverflowError, ValueError, OSError):
-        return None

@@ -1,4 +1,5 @@
-"""Topics and search queries: one query language (query.py), one matcher (matcher.py).
+"""Topics and search queries: one query language (query.py), its meaning defined once
+(reference.py, the tests' oracle), one matcher (matcher.py) and the index plan (plan.py).
 
 text.py and matcher.py may run compiled (speedups.py); a compiled form older than its
 source gives way to the source here, before anything imports them."""

@@ -12,6 +12,18 @@ length: term look-ups are set and dictionary hits, phrases are substring searche
 walks the sorted positions of its words, and the only regular expressions built from
 a query are escaped literal prefixes (an alternation of them, or one followed by the
 rest of its word), which cannot backtrack.
+
+What a query means is defined once, plainly, by bot/match/reference.py (`evaluate`, the
+tests' oracle); the compiled forms here must agree with it.
+
+Adding an operator (a node type) changes these places together: the AST (ast.py: the
+class, and the `Node` union); the parser (query.py: `_Parser`, and `has_positive`,
+`_scoped`, `_positional`); the reference (reference.py `evaluate`); here the yes/no test
+(`_tester`), the hits (`_hitter`) and what a match needs (`_needs`, which may only let
+too much through); the index plan (plan.py `_loosen`, `_has_positive`); and the FTS5
+translation (bot/store/fts.py `_Renderer.render`, `_phrases`).
+tests/test_query_operators.py takes the node types from ast.py and fails for one that
+has no sample query there, or that one of these places does not handle.
 """
 
 from __future__ import annotations
@@ -384,7 +396,7 @@ class Matcher:
             )
             for topic in topics
         ]
-        self._index = _Index([query.needs for _, query, _ in self.topics])
+        self._index = TopicIndex([query.needs for _, query, _ in self.topics])
 
     def match(self, doc: Document) -> list[Match]:
         found = []
@@ -401,7 +413,7 @@ class Matcher:
         return found
 
 
-class _Index:
+class TopicIndex:
     """Which topics an article could match, from what each topic needs.
 
     Each alternative of a topic's needs is filed under one of its words, the one fewest
@@ -618,9 +630,9 @@ Test = Callable[[Document], bool]
 
 
 def _tester(node: Node) -> Test:
-    """Compile a node into a yes/no function of a document, true exactly when _eval finds
-    hits. An OR of plain words (the bulk of a topic) becomes one set test; AND and OR
-    stop at the first decisive item."""
+    """Compile a node into a yes/no function of a document, true exactly when the
+    reference (bot/match/reference.py, `evaluate`) finds hits. An OR of plain words (the
+    bulk of a topic) becomes one set test; AND and OR stop at the first decisive item."""
     if isinstance(node, Term) and not node.prefix:
         return _words_test(frozenset([node.word]), node.field, node.exact)
     if isinstance(node, Or):
@@ -774,48 +786,9 @@ def _phrase_test(node: Phrase) -> Test:
     return lambda doc: phrase.folded <= doc.vocabulary and phrase.found_in(doc)
 
 
-def _eval(node: Node, doc: Document) -> list[Hit] | None:
-    """The hits of a node, None when it does not match: the definition, node by node
-    (_hitter compiles the same into functions, _tester into a yes/no)."""
-    if isinstance(node, Term):
-        hits = [(name, p, p) for name, f in doc.fields(node.field) for p in f.positions(node)]
-        return hits or None
-    if isinstance(node, Phrase):
-        return _phrase(node, doc) or None
-    if isinstance(node, Or):
-        found = [hits for item in node.items if (hits := _eval(item, doc)) is not None]
-        return [h for hits in found for h in hits] if found else None
-    if isinstance(node, And):
-        collected: list[Hit] = []
-        for item in node.items:
-            hits = _eval(item, doc)
-            if hits is None:
-                return None
-            collected.extend(hits)
-        return collected
-    if isinstance(node, Not):
-        return None if _eval(node.item, doc) is not None else []
-    if isinstance(node, Near):
-        left, right = _eval(node.left, doc), _eval(node.right, doc)
-        return (_near(left, right, node.distance) if left and right else []) or None
-    if isinstance(node, Filter):
-        return [] if _filter(node, doc) else None
-    raise TypeError(f"unknown query node {node!r}")
-
-
 def _filter(node: Filter, doc: Document) -> bool:
     actual = doc.language if node.name == "lang" else doc.feed
     return bool(actual) and actual.casefold() == node.value.casefold()
-
-
-def _phrase(node: Phrase, doc: Document) -> list[Hit]:
-    hits = []
-    last = len(node.words) - 1
-    needle = f" {' '.join(node.words)} "
-    for name, f in doc.fields(node.field):
-        starts = f.phrase_starts(node.words, node.exact, needle)
-        hits.extend((name, start, start + last) for start in starts)
-    return hits
 
 
 def _near(left: list[Hit], right: list[Hit], distance: int) -> list[Hit]:
@@ -846,9 +819,10 @@ Hits = Callable[[Document], list[Hit] | None]
 
 
 def _hitter(node: Node) -> Hits:
-    """Compile a node into a function giving what _eval gives (the same hits, perhaps in
-    another order: score and snippet do not depend on it). The plain words of an OR are
-    looked up together: one set intersection, then positions of those present only."""
+    """Compile a node into a function giving what the reference's `evaluate` gives (the
+    same hits, perhaps in another order: score and snippet do not depend on it). The
+    plain words of an OR are looked up together: one set intersection, then positions of
+    those present only."""
     if isinstance(node, Term):
         return _term_hitter(node)
     if isinstance(node, Phrase):

@@ -44,6 +44,12 @@ class QueryError(ValueError):
         self.message = message
         super().__init__(f"query error at column {column}: {message}")
 
+    def pointer(self, query: str, width: int = 200) -> tuple[str, str]:
+        """The query (its first `width` characters) and a line with a caret under the
+        column: what the command line and the chat show under the message."""
+        shown = query[:width]
+        return shown, " " * min(self.column - 1, len(shown)) + "^"
+
 
 @dataclass(frozen=True)
 class Token:

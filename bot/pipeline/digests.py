@@ -16,7 +16,8 @@ from bot.config import BotConfig
 from bot.delivery.outbox import FlushReport, Sender, chat_key, flush
 from bot.digest.compose import compose
 from bot.digest.model import Digest
-from bot.digest.render import render
+from bot.digest.render import render, render_spike
+from bot.digest.spikes import HISTORY_DAYS, daily_counts, history_days, spike
 from bot.store import ChatSettings, Store
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
@@ -238,8 +239,6 @@ async def spike_pass(
     """After a poll: each topic whose day is well above its recent normal
     (bot/digest/spikes.py) gets one spike alert, that day, in each chat that receives
     it. Returns how many were written."""
-    from bot.digest.spikes import HISTORY_DAYS, daily_counts, history_days, spike
-
     first_poll = store.first_poll()
     written = 0
     counts: dict[tuple[str, str], object] = {}  # (topic, tz) → Spike | None
@@ -257,7 +256,7 @@ async def spike_pass(
             if found is None or store.spike_sent(plan.key, topic, today.isoformat()):
                 continue
             start = datetime.combine(today, time(), ZoneInfo(plan.timezone))
-            html = spike_message(plan, title, found, store.topic_top(topic, start))
+            html = render_spike(title, found, store.topic_top(topic, start))
             store.enqueue_spike(
                 topic, today.isoformat(), found.count,
                 chat=plan.key, kind="spike", thread=plan.thread, preview=False, created=now,
@@ -267,20 +266,3 @@ async def spike_pass(
     if written and sender is not None:
         await flush(store, sender)
     return written
-
-
-def spike_message(plan: ChatPlan, title: str, found, top: list[dict]) -> str:
-    """The spike alert: the day's count against the normal, then the top stories."""
-    from bot.chat.render import esc, link
-
-    normal = f"{found.median:g}"
-    lines = [
-        f"📈 <b>Coverage spike: {esc(title)}</b>",
-        f"{found.count} articles today ({found.day:%b %-d}); the median of the {found.days} "
-        f"days before is {normal}.",
-    ]
-    for number, story in enumerate(top, 1):
-        lines.append(
-            f"<b>{number}.</b> {link(story['title'], story['url'])} · {esc(story['feed'])}"
-        )
-    return "\n".join(lines)

@@ -26,7 +26,7 @@ from bot.feeds.next_poll import PollPolicy, next_poll_failed, next_poll_ok
 from bot.feeds.normalize import distinct_entries, normalize_entry
 from bot.match.matcher import Match, Matcher, build_document
 from bot.model import Article, FeedOutcome, FeedState, PollSummary, utc_now
-from bot.store import Prepared, Store, prepare_articles
+from bot.store import PolledFeed, Prepared, Store, prepare_articles
 
 log = logging.getLogger("bot.poll")
 
@@ -223,8 +223,8 @@ def record_many(store: Store, batch: list[Fetched], unchanged: UnchangedFeeds) -
     return [outcomes[id(fetched)] for fetched in batch]
 
 
-def _poll_row(fetched: Fetched) -> tuple:
-    return (
+def _poll_row(fetched: Fetched) -> PolledFeed:
+    return PolledFeed(
         fetched.feed.id, fetched.articles, fetched.at, fetched.state, fetched.matches,
         fetched.prepared,
     )  # fmt: skip

@@ -1,41 +1,119 @@
-"""The store: one interface over the database; SQL lives in this package only.
+"""The store: one interface over the database (`Store`); SQL lives in this package only.
 
 Each method is one transaction, so a crash between feeds loses nothing committed and
-never leaves a feed half-written.
+never leaves a feed half-written. Store holds the engine and the transactions; the
+statements are in the repository modules, each owning:
+
+- article_rows.py: articles, stored without duplicates (sightings), read back for rematch
+- match_rows.py: matches of articles and topics, and the per-topic reads of them
+- feed_rows.py: feeds: declared and added, enabled, their health and poll results
+- poll_runs.py: one row per poll cycle (when monitoring began, the newest cycle)
+- chat_rows.py: chat state: access, topic choices, schedules, watches, /search pages, spikes
+- outbox_rows.py: deliveries, their parts, what each chat was given, chat delivery state
+- stats.py: counts over the archive (`stats`, /status)
+- retention.py: pruning old articles
+- search_sqlite.py: search over the archive (SqliteSearch) and indexing new articles
+- fts.py: the FTS5 index: schema, its share of indexing, query text
+- search_rows.py: the per-hit rows search ranks and filters by
+- article_days.py: the id floor of each publication day (search's --since shortcut)
+- tables.py: the schema as SQLAlchemy tables; db.py: engine, migrations, SQLite specifics
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.digest.model import Candidate
 from bot.match.matcher import Match
 from bot.model import Article, FeedSpec, FeedState
-from bot.store import chat_rows, feed_rows, fts, outbox_rows, retention
 from bot.store.article_rows import (
+    ArticleText,
     Prepared,
     SaveCounts,
+    articles_for_matching,
     prepare_articles,
-    replace_matches,
     save_articles,
     stored_hashes,
 )
-from bot.store.chat_rows import ChatSchedule, ChatSettings, TopicChoice, Watch
-from bot.store.db import cycle_lock, make_engine, migrate
-from bot.store.outbox_rows import ChatState, PendingPart
+from bot.store.chat_rows import (
+    ChatSchedule,
+    ChatSettings,
+    TopicChoice,
+    Watch,
+    access_status,
+    add_watch,
+    load_search,
+    load_settings,
+    record_spike,
+    remove_watch,
+    save_search,
+    set_access,
+    set_schedule,
+    set_topic,
+    spike_sent,
+    watch_topic_id,
+)
+from bot.store.db import cycle_lock, database_exists, make_engine, migrate
+from bot.store.feed_rows import (
+    add_feed,
+    feed_ids,
+    load_states,
+    record_failure,
+    record_successes,
+    set_feed_enabled,
+    sync_declared,
+)
+from bot.store.fts import newest_article
+from bot.store.match_rows import (
+    add_matches,
+    forget_topic,
+    replace_matches,
+    topic_times,
+    topic_top,
+)
+from bot.store.outbox_rows import (
+    ChatState,
+    PendingPart,
+    chat_state,
+    delivery_report,
+    digest_candidates,
+    enqueue,
+    pending_parts,
+    settle_part,
+    update_chat,
+)
+from bot.store.poll_runs import first_poll, last_cycle, record_cycle
+from bot.store.retention import prune_articles, prune_summary
 from bot.store.search_sqlite import SqliteSearch, index_new_articles
-from bot.store.tables import articles, feeds, matches, poll_runs
+from bot.store.stats import archive_stats, counts_since
 
 __all__ = [
-    "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "Prepared", "SaveCounts",
-    "Store", "TopicChoice", "Watch", "prepare_articles",
+    "ArticleText", "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "PolledFeed",
+    "Prepared", "SaveCounts", "Store", "TopicChoice", "Watch", "database_exists",
+    "prepare_articles",
 ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PolledFeed:
+    """One fetched feed to store (Store.save_polls): its articles, their matches and the
+    feed row's new values, written together."""
+
+    feed_id: int
+    articles: Sequence[Article]
+    at: datetime  # when it was fetched
+    state: dict  # the feed row's new values (next_poll_at, etag, …)
+    matches: Mapping[str, Sequence[Match]] = field(default_factory=dict)  # by entry id
+    # Rows worked out where the feed was parsed (prepare_articles), by entry id; None or
+    # a missing entry: the writer prepares it.
+    prepared: Mapping[str, Prepared] | None = None
 
 
 class Store:
@@ -70,22 +148,22 @@ class Store:
         specs = list(specs)
         try:
             with self._writing() as conn:
-                feed_rows.sync_declared(conn, specs, now)
+                sync_declared(conn, specs, now)
         except IntegrityError:
             # Another process (the service and `health` started together on a new
             # database) added the same feeds first; now they exist and are updated.
             with self._writing() as conn:
-                feed_rows.sync_declared(conn, specs, now)
+                sync_declared(conn, specs, now)
 
     def add_feed(self, spec: FeedSpec, now: datetime) -> bool:
         with self._writing() as conn:
-            return feed_rows.add_feed(conn, spec, now)
+            return add_feed(conn, spec, now)
 
     def feed_states(
         self, *, due_at: datetime | None = None, with_counts: bool = True
     ) -> list[FeedState]:
         with self.engine.connect() as conn:
-            return feed_rows.load_states(conn, due_at=due_at, with_counts=with_counts)
+            return load_states(conn, due_at=due_at, with_counts=with_counts)
 
     def save_poll(
         self,
@@ -96,26 +174,21 @@ class Store:
         **feed_values,
     ) -> SaveCounts:
         """Store a fetched feed's articles, their matches and its new state together."""
-        return self.save_polls([(feed_id, batch, now, feed_values, topic_matches or {}, None)])[0]
+        poll = PolledFeed(feed_id, batch, now, feed_values, topic_matches or {})
+        return self.save_polls([poll])[0]
 
-    def save_polls(
-        self,
-        polls: Sequence[
-            tuple[int, Sequence[Article], datetime, dict, Mapping, Mapping[str, Prepared] | None]
-        ],
-    ) -> list[SaveCounts]:
-        """Several feeds' (id, articles, time, state, matches by entry id, prepared rows by
-        entry id or None) in one transaction: each feed stays whole, and a commit per feed
+    def save_polls(self, polls: Sequence[PolledFeed]) -> list[SaveCounts]:
+        """Several feeds in one transaction: each feed stays whole, and a commit per feed
         (the dominant cost of a big first poll) is saved. Prepared rows (prepare_articles,
         run where the feed was parsed) leave the writer less to do."""
         with self._writing() as conn:
-            newest = fts.newest_article(conn)
+            newest = newest_article(conn)
             counts = [
-                save_articles(conn, feed_id, batch, now, found, prepared)
-                for feed_id, batch, now, _, found, prepared in polls
+                save_articles(conn, p.feed_id, p.articles, p.at, p.matches, p.prepared)
+                for p in polls
             ]
             index_new_articles(conn, newest)
-            feed_rows.record_successes(conn, [(p[0], p[2], p[3]) for p in polls])
+            record_successes(conn, [(p.feed_id, p.at, p.state) for p in polls])
             return counts
 
     def entry_hashes(self, feed_id: int, entry_ids: list[str]) -> dict[str, str]:
@@ -123,20 +196,13 @@ class Store:
         with self.engine.connect() as conn:
             return stored_hashes(conn, feed_id, entry_ids)
 
-    def articles_for_matching(self, since: datetime | None, batch: int = 2000):
-        """Stored articles (newest first) as (id, title, summary, content, language, feed
-        name), in batches, for `rematch`."""
-        query = (
-            select(articles.c.id, articles.c.title, articles.c.summary, articles.c.content,
-                   articles.c.language, feeds.c.name)
-            .join(feeds, feeds.c.id == articles.c.feed_id)
-            .order_by(articles.c.id.desc())
-        )  # fmt: skip
-        if since is not None:
-            query = query.where(articles.c.published_at >= since)
+    def articles_for_matching(
+        self, since: datetime | None, batch: int = 2000
+    ) -> Iterator[list[ArticleText]]:
+        """Stored articles (newest first) as ArticleText (id, title, summary, content,
+        language, feed name), in batches, for `rematch`."""
         with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=batch).execute(query)
-            yield from result.partitions(batch)
+            yield from articles_for_matching(conn, since, batch)
 
     def replace_matches(self, by_article: Mapping[int, Sequence[Match]], now: datetime) -> None:
         with self._writing() as conn:
@@ -145,30 +211,25 @@ class Store:
     def record_successes(self, successes: list[tuple[int, datetime, dict]]) -> None:
         """Several feeds' (id, time, state) that had nothing new, in one transaction."""
         with self._writing() as conn:
-            feed_rows.record_successes(conn, successes)
+            record_successes(conn, successes)
 
     def record_failure(self, feed_id: int, now: datetime, **values) -> None:
         with self._writing() as conn:
-            feed_rows.record_failure(conn, feed_id, now, **values)
+            record_failure(conn, feed_id, now, **values)
 
     def record_cycle(self, started: datetime, finished: datetime, summary: dict) -> None:
         with self._writing() as conn:
-            conn.execute(
-                poll_runs.insert().values(started_at=started, finished_at=finished, summary=summary)
-            )
+            record_cycle(conn, started, finished, summary)
 
     def first_poll(self) -> datetime | None:
         """When the first poll cycle started: monitoring (and coverage history) began."""
         with self.engine.connect() as conn:
-            return conn.scalar(select(poll_runs.c.started_at).order_by(poll_runs.c.id).limit(1))
+            return first_poll(conn)
 
     def last_cycle(self) -> dict | None:
         """The newest poll cycle: its times and summary, or None before the first."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(poll_runs).order_by(poll_runs.c.id.desc()).limit(1)).first()
-        if row is None:
-            return None
-        return {"started_at": row.started_at, "finished_at": row.finished_at, **row.summary}
+            return last_cycle(conn)
 
     @property
     def search(self) -> SqliteSearch:
@@ -178,55 +239,22 @@ class Store:
     def feed_ids(self) -> dict[str, int]:
         """Every feed's name → id."""
         with self.engine.connect() as conn:
-            return dict(conn.execute(select(feeds.c.name, feeds.c.id)).all())
+            return feed_ids(conn)
 
     def prune_summary(self, before: datetime) -> dict:
         """What prune(before) would delete: counts per feed and the oldest date."""
         with self.engine.connect() as conn:
-            return retention.summary(conn, before)
+            return prune_summary(conn, before)
 
     def prune(self, before: datetime) -> int:
         """Delete articles published before the cut-off (their matches, sightings and
         index entries go with them); how many went."""
-        return retention.prune(self.engine, self.write_lock, before)
+        return prune_articles(self.engine, self.write_lock, before)
 
     def stats(self) -> dict:
-        """Counts for `stats`: feeds, articles, per feed, per language."""
+        """Counts for `stats`: feeds, articles, per feed, per language, per topic."""
         with self.engine.connect() as conn:
-            per_feed = dict(
-                conn.execute(
-                    select(feeds.c.name, func.count(articles.c.id))
-                    .outerjoin(articles, articles.c.feed_id == feeds.c.id)
-                    .group_by(feeds.c.name)
-                    .order_by(feeds.c.name)
-                ).all()
-            )
-            per_language = dict(
-                conn.execute(
-                    select(func.coalesce(articles.c.language, "unknown"), func.count())
-                    .group_by(articles.c.language)
-                    .order_by(func.count().desc())
-                ).all()
-            )
-            per_topic = dict(
-                conn.execute(
-                    select(matches.c.topic, func.count())
-                    .group_by(matches.c.topic)
-                    .order_by(matches.c.topic)
-                ).all()
-            )
-            enabled = conn.scalar(select(func.count()).where(feeds.c.enabled)) or 0
-            total = conn.scalar(select(func.count()).select_from(articles)) or 0
-            newest = conn.scalar(select(func.max(articles.c.published_at)))
-        return {
-            "feeds": len(per_feed),
-            "feeds_enabled": enabled,
-            "articles": total,
-            "matches": per_topic,
-            "articles_per_feed": per_feed,
-            "articles_per_language": per_language,
-            "newest_article": newest.isoformat() if newest else None,
-        }
+            return archive_stats(conn)
 
     # The outbox (bot/delivery/outbox.py drives it).
 
@@ -235,106 +263,109 @@ class Store:
     ) -> list[Candidate]:
         """Matches of these topics found since then, of articles the chat has not had."""
         with self.engine.connect() as conn:
-            return outbox_rows.candidates(conn, chat, topics, found_since)
+            return digest_candidates(conn, chat, topics, found_since)
 
     def chat_state(self, chat: str) -> ChatState:
         with self.engine.connect() as conn:
-            return outbox_rows.chat_state(conn, chat)
+            return chat_state(conn, chat)
 
     def update_chat(self, chat: str, **values) -> None:
         with self._writing() as conn:
-            outbox_rows.update_chat(conn, chat, **values)
+            update_chat(conn, chat, **values)
 
     def enqueue(self, *, chat_values: Mapping | None = None, **delivery) -> int:
         """Write a delivery whole (parts, covered articles) and, in the same transaction,
         the chat's new state: a crash leaves either both or neither."""
         with self._writing() as conn:
-            delivery_id = outbox_rows.enqueue(conn, **delivery)
+            delivery_id = enqueue(conn, **delivery)
             if chat_values:
-                outbox_rows.update_chat(conn, delivery["chat"], **chat_values)
+                update_chat(conn, delivery["chat"], **chat_values)
             return delivery_id
 
     def pending_parts(self, chat: str | None = None) -> list[PendingPart]:
         with self.engine.connect() as conn:
-            return outbox_rows.pending_parts(conn, chat)
+            return pending_parts(conn, chat)
 
     def settle_part(self, part: PendingPart, **outcome) -> None:
         with self._writing() as conn:
-            outbox_rows.settle_part(conn, part, **outcome)
+            settle_part(conn, part, **outcome)
 
     def delivery_report(self, delivery_id: int) -> dict[str, int]:
         with self.engine.connect() as conn:
-            return outbox_rows.delivery_report(conn, delivery_id)
+            return delivery_report(conn, delivery_id)
 
     # What chats change from Telegram (bot/chat/).
 
     def chat_settings(self) -> ChatSettings:
         with self.engine.connect() as conn:
-            return chat_rows.load_settings(conn)
+            return load_settings(conn)
 
     def chat_access(self, chat: str) -> str | None:
         """approved, told (was told once that the bot is private), or None."""
         with self.engine.connect() as conn:
-            return chat_rows.access_status(conn, chat)
+            return access_status(conn, chat)
 
     def set_chat_access(self, chat: str, status: str | None, **values) -> None:
         with self._writing() as conn:
-            chat_rows.set_access(conn, chat, status, **values)
+            set_access(conn, chat, status, **values)
 
     def set_topic_choice(self, chat: str, topic: str, choice: TopicChoice, by, now) -> None:
         with self._writing() as conn:
-            chat_rows.set_topic(conn, chat, topic, choice, by, now)
+            set_topic(conn, chat, topic, choice, by, now)
 
     def set_chat_schedule(self, chat: str, schedule: ChatSchedule, by, now) -> None:
         with self._writing() as conn:
-            chat_rows.set_schedule(conn, chat, schedule, by, now)
+            set_schedule(conn, chat, schedule, by, now)
 
     def add_matches(self, by_article: Mapping[int, Sequence[Match]], stamp: datetime) -> int:
         """Add matches (found at `stamp`), keeping those already there; returns how many
         were new. replace_matches would drop the articles' other topics."""
         with self._writing() as conn:
-            return chat_rows.add_matches(conn, by_article, stamp)
+            return add_matches(conn, by_article, stamp)
 
     def add_watch(self, watch: Watch, by: int | None, now: datetime) -> bool:
         with self._writing() as conn:
-            return chat_rows.add_watch(conn, watch, by, now)
+            return add_watch(conn, watch, by, now)
 
     def remove_watch(self, chat: str, name: str) -> bool:
         with self._writing() as conn:
-            return chat_rows.remove_watch(conn, chat, name)
+            gone = remove_watch(conn, chat, name)
+            if gone:
+                forget_topic(conn, watch_topic_id(chat, name))
+            return gone
 
     def save_search(self, chat: str, query: str, now: datetime, keep_after: datetime) -> int:
         with self._writing() as conn:
-            return chat_rows.save_search(conn, chat, query, now, keep_after)
+            return save_search(conn, chat, query, now, keep_after)
 
     def load_search(self, search_id: int) -> tuple[str, str] | None:
         with self.engine.connect() as conn:
-            return chat_rows.load_search(conn, search_id)
+            return load_search(conn, search_id)
 
     def topic_times(self, topic: str, since: datetime) -> list[datetime]:
         with self.engine.connect() as conn:
-            return chat_rows.topic_times(conn, topic, since)
+            return topic_times(conn, topic, since)
 
     def spike_sent(self, chat: str, topic: str, day: str) -> bool:
         with self.engine.connect() as conn:
-            return chat_rows.spike_sent(conn, chat, topic, day)
+            return spike_sent(conn, chat, topic, day)
 
     def enqueue_spike(self, topic: str, day: str, count: int, **delivery) -> int:
         """A spike alert in the outbox and its record (one a day per topic and chat),
         in one transaction."""
         with self._writing() as conn:
-            delivery_id = outbox_rows.enqueue(conn, **delivery)
-            chat_rows.record_spike(conn, delivery["chat"], topic, day, count, delivery["created"])
+            delivery_id = enqueue(conn, **delivery)
+            record_spike(conn, delivery["chat"], topic, day, count, delivery["created"])
             return delivery_id
 
     def topic_top(self, topic: str, since: datetime, limit: int = 5) -> list[dict]:
         with self.engine.connect() as conn:
-            return chat_rows.topic_top(conn, topic, since, limit)
+            return topic_top(conn, topic, since, limit)
 
     def counts_since(self, since: datetime) -> tuple[int, int]:
         with self.engine.connect() as conn:
-            return chat_rows.counts_since(conn, since)
+            return counts_since(conn, since)
 
     def set_feed_enabled(self, name: str, enabled: bool, now: datetime) -> bool:
         with self._writing() as conn:
-            return chat_rows.set_feed_enabled(conn, name, enabled, now)
+            return set_feed_enabled(conn, name, enabled, now)

@@ -26,11 +26,11 @@ _RECORD = """INSERT INTO article_days (day, first_id)
 
 def record_new_articles(conn: Connection, after: int) -> None:
     """File the days of the articles added after id `after` (the writer calls it with
-    the same `after` as fts.index_new_articles, before committing)."""
+    the same `after` as fts_index_new, before committing: search_sqlite.index_new_articles)."""
     conn.exec_driver_sql(_RECORD, (after,))
 
 
-def rebuild(conn: Connection) -> None:
+def rebuild_article_days(conn: Connection) -> None:
     """Work every day's floor out again from the articles (after a reindex)."""
     conn.exec_driver_sql("DELETE FROM article_days")
     record_new_articles(conn, 0)

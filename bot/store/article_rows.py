@@ -1,4 +1,5 @@
-"""Storing a feed's articles without duplicates, in one pass of batched look-ups.
+"""Article rows: storing a feed's articles without duplicates, in one pass of batched
+look-ups, and reading the stored texts back for `rematch`.
 
 An entry is, in order of the checks:
 1. one we have seen from this feed before (its own article, or a sighting): updated if
@@ -14,21 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, select, update
 
 from bot.match.matcher import Match
 from bot.model import Article
+from bot.store.db import chunks, sqlite_time
 from bot.store.fts import extra_terms
-from bot.store.tables import articles, matches, sightings
+from bot.store.match_rows import insert_new_matches, replace_matches
+from bot.store.tables import articles, feeds, sightings
 
 SAME_STORY_WINDOW = timedelta(days=3)
 REDIRECTOR_HOSTS = ("news.google.com",)  # links that hide the publisher's own URL
-BATCH = 500  # bound on IN (...) lists
 
 
 @dataclass
@@ -53,7 +55,7 @@ def prepare_article(article: Article) -> Prepared:
     return Prepared(
         key_hash(article.url) if article.url else None,
         key_hash(article.title_key),
-        _sqlite_time(article.published),
+        sqlite_time(article.published),
         extra_terms(article.title, article.summary, article.content),
     )
 
@@ -122,8 +124,8 @@ def save_articles(
                 .where(articles.c.id == twin.id)
                 .values(url=article.url, url_hash=key_hash(article.url))
             )
-    counts.new = _insert(conn, feed_id, to_insert, ready, now)
-    _insert_matches(conn, feed_id, to_insert, topic_matches, now)
+    counts.new = insert_articles(conn, feed_id, to_insert, ready, now)
+    insert_new_matches(conn, feed_id, to_insert, topic_matches, now)
     return counts
 
 
@@ -155,11 +157,6 @@ def _unique_entries(batch: Iterable[Article]) -> list[Article]:
     for article in batch:
         unique.setdefault(article.entry_id, article)
     return list(unique.values())
-
-
-def _chunks(values: list, size: int = BATCH):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 # The look-ups of every feed's write, as SQL for SQLite's driver run on the transaction's
@@ -203,7 +200,7 @@ def _select_in(conn: Connection, statement: str, feed_id: int, values: Iterable)
     """Rows (plain tuples) of `statement` for the values, a bounded IN list at a time."""
     cursor = conn.connection.driver_connection.cursor()
     try:
-        for chunk in _chunks(sorted(set(values))):
+        for chunk in chunks(sorted(set(values))):
             yield from cursor.execute(statement, {"feed_id": feed_id, "values": json.dumps(chunk)})
     finally:
         cursor.close()
@@ -299,7 +296,7 @@ def _add_sighting(
     )
 
 
-def _insert(
+def insert_articles(
     conn: Connection,
     feed_id: int,
     batch: list[Article],
@@ -313,7 +310,7 @@ def _insert(
     about a quarter of a big first poll's write time. tests/test_store.py reads the rows back.
     """
     if batch:
-        stamp = _sqlite_time(now)
+        stamp = sqlite_time(now)
         conn.exec_driver_sql(
             "INSERT INTO articles (feed_id, entry_id, url, title, summary, content, author,"
             " language, outlet, title_key, content_hash, published_at, fetched_at, updated_at,"
@@ -326,56 +323,30 @@ def _insert(
     return len(batch)
 
 
-def _sqlite_time(when: datetime) -> str:
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """A stored article as the matcher reads it (`rematch`, a new watch's backfill)."""
+
+    id: int
+    title: str
+    summary: str
+    content: str
+    language: str | None
+    feed: str  # the feed's name
 
 
-def replace_matches(
-    conn: Connection, by_article: Mapping[int, Sequence[Match]], now: datetime
-) -> None:
-    """Make these articles' stored matches exactly the given ones."""
-    ids = list(by_article)
-    for chunk in _chunks(ids):
-        conn.execute(matches.delete().where(matches.c.article_id.in_(chunk)))
-    rows = [
-        _match_row(match, now) | {"article_id": article_id}
-        for article_id, found in by_article.items()
-        for match in found
-    ]
-    if rows:
-        conn.execute(matches.insert(), rows)
-
-
-def _insert_matches(
-    conn: Connection,
-    feed_id: int,
-    inserted: Sequence[Article],
-    topic_matches: Mapping[str, Sequence[Match]],
-    now: datetime,
-) -> None:
-    """Matches of newly inserted articles, found by (feed, entry id): the insert returns
-    no ids, and only a few articles match any topic."""
-    rows = [
-        _match_row(match, now) | {"feed_id": feed_id, "entry_id": article.entry_id}
-        for article in inserted
-        for match in topic_matches.get(article.entry_id, ())
-    ]
-    if rows:
-        conn.execute(INSERT_MATCH, rows)
-
-
-def _match_row(match: Match, now: datetime) -> dict:
-    return {
-        "topic": match.topic,
-        "score": match.score,
-        "snippet": match.snippet,
-        "highlights": [list(h) for h in match.highlights],
-        "matched_at": now,
-    }
-
-
-INSERT_MATCH = matches.insert().values(
-    article_id=select(articles.c.id)
-    .where(articles.c.feed_id == bindparam("feed_id"), articles.c.entry_id == bindparam("entry_id"))
-    .scalar_subquery()
-)
+def articles_for_matching(
+    conn: Connection, since: datetime | None, batch: int
+) -> Iterator[list[ArticleText]]:
+    """Stored articles (newest first; published since then, if given), `batch` at a time."""
+    query = (
+        select(articles.c.id, articles.c.title, articles.c.summary, articles.c.content,
+               articles.c.language, feeds.c.name)
+        .join(feeds, feeds.c.id == articles.c.feed_id)
+        .order_by(articles.c.id.desc())
+    )  # fmt: skip
+    if since is not None:
+        query = query.where(articles.c.published_at >= since)
+    result = conn.execution_options(yield_per=batch).execute(query)
+    for rows in result.partitions(batch):
+        yield [ArticleText(*row) for row in rows]

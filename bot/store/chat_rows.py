@@ -1,25 +1,20 @@
-"""Chat rows: what chats change from Telegram (approvals, subscriptions, watches), /search
-pages, spike alerts, and the counts /status and /trend read."""
+"""Chat rows: the state chats change from Telegram (approvals and access, topic choices,
+digest schedules, watches), the /search queries behind page buttons, and the spike alerts
+already sent. Matches and article counts live in match_rows.py and stats.py."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects.sqlite import insert
 
-from bot.match.matcher import Match
-from bot.store.article_rows import _match_row as match_row
 from bot.store.tables import (
-    articles,
     chat_access,
     chat_schedules,
     chat_searches,
     chat_topics,
-    feeds,
-    matches,
     spike_alerts,
     watches,
 )
@@ -134,18 +129,6 @@ def set_schedule(conn: Connection, chat: str, schedule: ChatSchedule, by, now) -
     )
 
 
-def add_matches(conn: Connection, by_article: Mapping[int, Sequence[Match]], stamp) -> int:
-    """Matches found afterwards (a new watch over the archive); existing ones stay."""
-    rows = [
-        match_row(match, stamp) | {"article_id": article_id}
-        for article_id, found in by_article.items()
-        for match in found
-    ]
-    if not rows:
-        return 0
-    return conn.execute(insert(matches).on_conflict_do_nothing(), rows).rowcount
-
-
 def add_watch(conn: Connection, watch: Watch, by: int | None, now: datetime) -> bool:
     """False when the chat has a watch of that name already (it is replaced)."""
     values = {"query": watch.query, "alerts": watch.alerts, "by_user": by, "at": now}
@@ -163,9 +146,8 @@ def add_watch(conn: Connection, watch: Watch, by: int | None, now: datetime) -> 
 
 
 def remove_watch(conn: Connection, chat: str, name: str) -> bool:
+    """Whether the chat had that watch (its matches are the caller's: match_rows)."""
     gone = conn.execute(delete(watches).where(watches.c.chat == chat, watches.c.name == name))
-    if gone.rowcount:
-        conn.execute(delete(matches).where(matches.c.topic == watch_topic_id(chat, name)))
     return bool(gone.rowcount)
 
 
@@ -180,16 +162,6 @@ def load_search(conn: Connection, search_id: int) -> tuple[str, str] | None:
         select(chat_searches.c.chat, chat_searches.c.query).where(chat_searches.c.id == search_id)
     ).first()
     return (row.chat, row.query) if row else None
-
-
-def topic_times(conn: Connection, topic: str, since: datetime) -> list[datetime]:
-    """Publication times of the articles that matched `topic`, published since then."""
-    query = (
-        select(articles.c.published_at)
-        .join(matches, matches.c.article_id == articles.c.id)
-        .where(matches.c.topic == topic, articles.c.published_at >= since)
-    )
-    return [row[0] for row in conn.execute(query)]
 
 
 def spike_sent(conn: Connection, chat: str, topic: str, day: str) -> bool:
@@ -212,37 +184,3 @@ def record_spike(conn: Connection, chat: str, topic: str, day: str, count: int, 
         .values(chat=chat, topic=topic, day=day, count=count, at=now)
         .on_conflict_do_nothing()
     )
-
-
-def counts_since(conn: Connection, since: datetime) -> tuple[int, int]:
-    """(articles fetched, matches found) since then: /status's "today"."""
-    fetched = conn.scalar(
-        select(func.count()).select_from(articles).where(articles.c.fetched_at >= since)
-    )
-    matched = conn.scalar(
-        select(func.count()).select_from(matches).where(matches.c.matched_at >= since)
-    )
-    return fetched or 0, matched or 0
-
-
-def set_feed_enabled(conn: Connection, name: str, enabled: bool, now: datetime) -> bool:
-    values = {"enabled": enabled}
-    if enabled:
-        values["next_poll_at"] = now
-    done = conn.execute(
-        update(feeds).where(func.lower(feeds.c.name) == name.lower()).values(**values)
-    )
-    return bool(done.rowcount)
-
-
-def topic_top(conn: Connection, topic: str, since: datetime, limit: int) -> list[dict]:
-    """The best-scored articles of a topic published since then (a spike's top stories)."""
-    query = (
-        select(articles.c.id, articles.c.title, articles.c.url, feeds.c.name.label("feed"))
-        .join(matches, matches.c.article_id == articles.c.id)
-        .join(feeds, feeds.c.id == articles.c.feed_id)
-        .where(matches.c.topic == topic, articles.c.published_at >= since)
-        .order_by(matches.c.score.desc(), articles.c.id.desc())
-        .limit(limit)
-    )
-    return [dict(row._mapping) for row in conn.execute(query)]

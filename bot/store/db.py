@@ -1,11 +1,13 @@
-"""Engine creation and migrations. SQLite specifics (WAL, pragmas) live here only."""
+"""Engine creation and migrations: SQLite specifics (WAL, pragmas, the bound on IN lists)
+live here only."""
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -19,6 +21,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # database already there skips Alembic, whose import alone costs a few hundred ms at
 # every command's start.
 SCHEMA_HEAD = "0009"
+IN_BATCH = 500  # bound on IN (...) lists: values per statement
 
 
 def make_engine(database_url: str) -> Engine:
@@ -36,6 +39,15 @@ def make_engine(database_url: str) -> Engine:
     return engine
 
 
+def database_exists(database_url: str) -> bool:
+    """Is there a database to read? An SQLite file must exist (read-only commands must
+    not create one); a server's database is taken to be there."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite"):
+        return True
+    return bool(url.database) and Path(url.database).expanduser().exists()
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the poller's writes
@@ -48,6 +60,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
+
+
+def chunks(values: Sequence, size: int = IN_BATCH) -> Iterator[Sequence]:
+    """The values a bounded slice at a time (for IN (...) lists)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def sqlite_time(when: datetime) -> str:
+    """A time in the text form SQLAlchemy's SQLite DateTime stores (UTC, microseconds):
+    for statements written as SQL text, which compare it as text."""
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -63,6 +87,8 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is there already)."""
     if current_revision(engine) == SCHEMA_HEAD:
         return
+    # Imported here, not at the top: Alembic's import alone costs a few hundred ms, paid
+    # only by a database that needs migrating.
     from alembic import command
     from alembic.config import Config
 

@@ -1,4 +1,5 @@
-"""Feed rows: syncing the declared feeds in, reading health out, recording poll results."""
+"""Feed rows: syncing the declared feeds in, adding, enabling and disabling feeds, reading
+their names and health out, recording poll results."""
 
 from __future__ import annotations
 
@@ -68,6 +69,22 @@ def add_feed(conn: Connection, spec: FeedSpec, now: datetime) -> bool:
         )
     )  # fmt: skip
     return True
+
+
+def set_feed_enabled(conn: Connection, name: str, enabled: bool, now: datetime) -> bool:
+    """Enable (due now) or disable the feed of that name, any case; False when none is."""
+    values = {"enabled": enabled}
+    if enabled:
+        values["next_poll_at"] = now
+    done = conn.execute(
+        update(feeds).where(func.lower(feeds.c.name) == name.lower()).values(**values)
+    )
+    return bool(done.rowcount)
+
+
+def feed_ids(conn: Connection) -> dict[str, int]:
+    """Every feed's name → id."""
+    return dict(conn.execute(select(feeds.c.name, feeds.c.id)).all())
 
 
 def _spec_values(spec: FeedSpec) -> dict:

@@ -4,7 +4,7 @@ The index is an external-content FTS5 table over a view of `articles` with three
 columns: the title, the body exactly as the matcher reads it (summary, then the full
 text when there is a different one) and `extra`. The unicode61 tokenizer with
 remove_diacritics folds case and accents as the matcher does. The store indexes new
-articles in one statement per write transaction (index_new_articles); triggers on
+articles in one statement per write transaction (fts_index_new); triggers on
 `articles` keep the index in step with every text change and delete.
 
 Search must never miss an article the matcher would match, so the index has to find a
@@ -69,7 +69,7 @@ DROP = [
     "DROP VIEW IF EXISTS articles_fts_source",
 ]
 # New articles are indexed by the store in one statement per transaction
-# (index_new_articles), not by an insert trigger: a trigger runs once per row as its own
+# (fts_index_new), not by an insert trigger: a trigger runs once per row as its own
 # statement, and FTS5 writes out its pending terms at every statement's savepoint, so
 # each article became a segment of its own (49 µs an article, against 10 µs for the same
 # rows in one statement; bench/README.md). Updates and deletes, rarer, keep triggers.
@@ -83,13 +83,15 @@ INTEGRITY_CHECK = "INSERT INTO articles_fts (articles_fts, rank) VALUES ('integr
 
 
 def newest_article(conn: Connection) -> int:
-    """The highest article id so far (0 for none): what index_new_articles starts after."""
+    """The highest article id so far (0 for none): what the indexing of new
+    articles (fts_index_new, search_sqlite.index_new_articles) starts after."""
     return conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM articles").scalar()
 
 
-def index_new_articles(conn: Connection, after: int) -> None:
-    """Index the articles added after id `after`, in one statement (see INSERT_TRIGGER).
-    The store's one writer calls it before committing what it inserted."""
+def fts_index_new(conn: Connection, after: int) -> None:
+    """Add the words of the articles added after id `after` to the full-text index, in one
+    statement (see INSERT_TRIGGER); search_sqlite.index_new_articles calls it with the
+    search rows' and publication days' counterparts."""
     conn.exec_driver_sql(
         "INSERT INTO articles_fts (rowid, title, body, extra) SELECT id, title, "
         f"{BODY_SQL.format(t='articles')}, search_extra FROM articles WHERE id > ?",

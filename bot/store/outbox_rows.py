@@ -44,7 +44,7 @@ class PendingPart:
     attempts: int
 
 
-def candidates(
+def digest_candidates(
     conn: Connection, chat: str, topics: Sequence[str], found_since: datetime
 ) -> list[Candidate]:
     """Matches of these topics found since then, of articles this chat has not been given."""

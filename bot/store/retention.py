@@ -13,7 +13,7 @@ from bot.store.tables import articles, feeds
 BATCH = 2000  # articles deleted per transaction: the poller waits at most one batch
 
 
-def summary(conn: Connection, before: datetime) -> dict:
+def prune_summary(conn: Connection, before: datetime) -> dict:
     """What a prune at this cut-off removes: counts per feed, the oldest date."""
     old = articles.c.published_at < before
     per_feed = dict(
@@ -34,7 +34,7 @@ def summary(conn: Connection, before: datetime) -> dict:
     }
 
 
-def prune(engine: Engine, write_lock, before: datetime) -> int:
+def prune_articles(engine: Engine, write_lock, before: datetime) -> int:
     """Delete the articles published before the cut-off, a batch per transaction."""
     deleted = 0
     batch = (

@@ -6,10 +6,10 @@ article id, with four small columns and the time as a Julian day (no date text t
 per hit), is found about twice as fast per hit as the same columns in an index of
 `articles`, and a broad query's hits number in the tens of thousands.
 
-The store adds the rows of new articles in one statement per write transaction (with the
-full-text index, bot/store/fts.py); a trigger deletes an article's row with it. The
-columns never change after insert: an article's feed, language and publication time are
-not updated.
+The store adds the rows of new articles in one statement per write transaction, with the
+full-text index (bot/store/fts.py; both in search_sqlite.index_new_articles); a trigger
+deletes an article's row with it. The columns never change after insert: an article's
+feed, language and publication time are not updated.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def add_new_articles(conn: Connection, after: int) -> None:
     conn.exec_driver_sql(_ADD, (after,))
 
 
-def rebuild(conn: Connection) -> None:
+def rebuild_search_rows(conn: Connection) -> None:
     """Every row worked out again from the articles (after a reindex)."""
     conn.exec_driver_sql("DELETE FROM search_rows")
     add_new_articles(conn, 0)

@@ -21,7 +21,21 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StoreError
 from bot.match.plan import Plan
-from bot.store import article_days, fts, search_rows
+from bot.store.article_days import first_id_since, rebuild_article_days, record_new_articles
+from bot.store.db import sqlite_time
+from bot.store.fts import (
+    CREATE,
+    DROP,
+    INTEGRITY_CHECK,
+    MARKED,
+    REBUILD,
+    TITLE_WEIGHT,
+    extra_terms,
+    fts_index_new,
+    match_expression,
+    renders_exactly,
+)
+from bot.store.search_rows import add_new_articles, rebuild_search_rows
 
 NEWEST_WINDOWS_DAYS = (7, 30, 180)  # how far back a newest-first search looks, in turn
 HALF_LIFE_DAYS = 14.0  # recency: a story this old gets half the boost of today's
@@ -71,9 +85,9 @@ def index_new_articles(conn: Connection, after: int) -> None:
     """Everything search keeps of the articles added after id `after`: their words, their
     search rows and their publication days. The store's one writer calls it before
     committing what it inserted (fts.newest_article says where it started)."""
-    fts.index_new_articles(conn, after)
-    search_rows.add_new_articles(conn, after)
-    article_days.record_new_articles(conn, after)
+    fts_index_new(conn, after)
+    add_new_articles(conn, after)
+    record_new_articles(conn, after)
 
 
 class SqliteSearch:
@@ -139,7 +153,7 @@ class SqliteSearch:
             )
             page = f"ORDER BY {order} LIMIT :limit OFFSET :offset"
             params |= {
-                "match": fts.match_expression(plan.text),
+                "match": match_expression(plan.text),
                 "now": _julian(now or datetime.now(UTC)),
                 "limit": limit,
                 "offset": offset,
@@ -166,7 +180,7 @@ class SqliteSearch:
         not the year's."""
         with self._reading() as conn:
             where, params = _where(conn, filters)
-            params |= {"match": fts.match_expression(plan.text), "now": _julian(now)}
+            params |= {"match": match_expression(plan.text), "now": _julian(now)}
             params |= {"limit": limit, "offset": offset}
 
             def newest(window: str) -> list:
@@ -182,8 +196,8 @@ class SqliteSearch:
             starts = [t for t in starts if filters.since is None or t > filters.since]
             window = " AND f.rowid >= :window_floor AND r.published >= julianday(:window)"
             for start in starts:
-                params["window_floor"] = article_days.first_id_since(conn, start)
-                params["window"] = _sqlite_time(start)
+                params["window_floor"] = first_id_since(conn, start)
+                params["window"] = sqlite_time(start)
                 rows = newest(window)
                 if len(rows) == limit:
                     break  # a full page from the window: nothing older can be on it
@@ -194,11 +208,11 @@ class SqliteSearch:
 
     def exact(self, plan: Plan) -> bool:
         """Whether the index finds exactly the plan's matches (unmarked articles)."""
-        return plan.exact and fts.renders_exactly(plan.text)
+        return plan.exact and renders_exactly(plan.text)
 
     def count(self, plan: Plan, filters: Filters) -> int:
         """How many articles the index finds."""
-        match = fts.match_expression(plan.text)
+        match = match_expression(plan.text)
         with self._reading() as conn:
             where, params = _where(conn, filters)
             params["match"] = match
@@ -217,7 +231,7 @@ class SqliteSearch:
             if not conn.exec_driver_sql(_ANY_MARKED).first():
                 return []
             where, params = _where(conn, filters)
-            params |= {"match": f"({fts.match_expression(plan.text)}) AND {fts.MARKED}", "n": limit}
+            params |= {"match": f"({match_expression(plan.text)}) AND {MARKED}", "n": limit}
             statement = (
                 f"SELECT f.rowid FROM {_HITS} WHERE articles_fts MATCH :match{where} LIMIT :n"
             )
@@ -255,22 +269,22 @@ class SqliteSearch:
         every article's `extra` words worked out again (SQLite's tokenizer may have
         changed with its version); the number of articles indexed."""
         with self.engine.begin() as conn:
-            for statement in fts.DROP:
+            for statement in DROP:
                 conn.exec_driver_sql(statement)
             _drop_leftovers(conn)
             _refresh_extra(conn)
-            for statement in fts.CREATE:
+            for statement in CREATE:
                 conn.exec_driver_sql(statement)
-            conn.exec_driver_sql(fts.REBUILD)
-            search_rows.rebuild(conn)
-            article_days.rebuild(conn)
+            conn.exec_driver_sql(REBUILD)
+            rebuild_search_rows(conn)
+            rebuild_article_days(conn)
             return conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
 
     def check(self) -> str | None:
         """None when the index is present and agrees with the articles; else what is wrong."""
         try:
             with self.engine.begin() as conn:
-                conn.exec_driver_sql(fts.INTEGRITY_CHECK)
+                conn.exec_driver_sql(INTEGRITY_CHECK)
         except DBAPIError as exc:
             return str(_index_error(exc))
         return None
@@ -288,9 +302,7 @@ def _refresh_extra(conn: Connection, batch: int = 5000) -> None:
         if not rows:
             return
         last = rows[-1][0]
-        changed = [
-            (extra, row[0]) for row in rows if (extra := fts.extra_terms(*row[1:4])) != row[4]
-        ]
+        changed = [(extra, row[0]) for row in rows if (extra := extra_terms(*row[1:4])) != row[4]]
         if changed:
             conn.exec_driver_sql("UPDATE articles SET search_extra = ? WHERE id = ?", changed)
 
@@ -322,11 +334,11 @@ def _index_error(exc: DBAPIError) -> StoreError:
 _COUNT = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :match"
 _HITS = "articles_fts f JOIN search_rows r ON r.id = f.rowid"  # a hit and what ranks it
 _SCORE = (
-    f"-bm25(articles_fts, {fts.TITLE_WEIGHT}, 1.0, 1.0) * (1.0 + 1.0 / (1.0 + "
+    f"-bm25(articles_fts, {TITLE_WEIGHT}, 1.0, 1.0) * (1.0 + 1.0 / (1.0 + "
     f"max(0.0, :now - r.published) / {HALF_LIFE_DAYS}))"
 )
 _IDS = "IN (SELECT value FROM json_each(?))"
-_ANY_MARKED = f"SELECT 1 FROM articles_fts WHERE articles_fts MATCH '{fts.MARKED}' LIMIT 1"
+_ANY_MARKED = f"SELECT 1 FROM articles_fts WHERE articles_fts MATCH '{MARKED}' LIMIT 1"
 _ARTICLES = f"""SELECT a.id, a.title, a.summary, a.content, a.url, a.language, a.outlet,
     f.name, a.published_at FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id {_IDS}"""
 _TOPICS = f"SELECT article_id, topic FROM matches WHERE article_id {_IDS} ORDER BY topic"
@@ -342,11 +354,11 @@ def _where(conn: Connection, filters: Filters) -> tuple[str, dict]:
         # The floor lets FTS5 seek past the older ids (bot/store/article_days.py).
         # julianday() of the stored text form: the same rounding as the rows' own.
         parts.append("f.rowid >= :floor AND r.published >= julianday(:since)")
-        params["floor"] = article_days.first_id_since(conn, filters.since)
-        params["since"] = _sqlite_time(filters.since)
+        params["floor"] = first_id_since(conn, filters.since)
+        params["since"] = sqlite_time(filters.since)
     if filters.until is not None:
         parts.append("r.published < julianday(:until)")
-        params["until"] = _sqlite_time(filters.until)
+        params["until"] = sqlite_time(filters.until)
     if filters.languages:
         parts.append(f"r.language IN ({_list(filters.languages, 'lang', params)})")
     if filters.excluded_languages:
@@ -367,10 +379,6 @@ def _list(values: Sequence, name: str, params: dict) -> str:
     keys = [f"{name}{i}" for i in range(len(values))]
     params.update(zip(keys, values, strict=True))
     return ", ".join(f":{k}" for k in keys) or "NULL"
-
-
-def _sqlite_time(when: datetime) -> str:
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _julian(when: datetime) -> float:

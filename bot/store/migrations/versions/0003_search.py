@@ -7,6 +7,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.fts import CREATE, DROP, REBUILD, extra_terms
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -14,8 +16,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from bot.store.fts import CREATE, REBUILD, extra_terms
-
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("search_extra", sa.Text(), server_default="", nullable=False))
         batch_op.create_index(
@@ -32,8 +32,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from bot.store.fts import DROP
-
     conn = op.get_bind()
     for statement in DROP:
         conn.exec_driver_sql(statement)

@@ -6,6 +6,8 @@ Revises: 0006
 
 from alembic import op
 
+from bot.store.fts import INSERT_TRIGGER
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -17,6 +19,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from bot.store.fts import INSERT_TRIGGER
-
     op.execute(INSERT_TRIGGER)

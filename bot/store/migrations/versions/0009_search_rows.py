@@ -8,6 +8,8 @@ Revises: 0008
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.search_rows import DELETE_TRIGGER
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -15,8 +17,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from bot.store.search_rows import DELETE_TRIGGER
-
     op.create_table(
         "search_rows",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -1,4 +1,4 @@
-"""/schedule and /timezone: when a chat's digest comes, changed from the chat.
+"""/digest (the digest now), /schedule and /timezone: when a chat's digest comes.
 
 A chat's own schedule or time zone is stored (chat_schedules) and overrides feeds.yaml's
 `digest:`/`timezone:` for that chat; `default` goes back to feeds.yaml. The change
@@ -11,14 +11,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Update
 
-from bot.chat import render
-from bot.chat.commands import Context, argument_text, need_admin, reply, service
+from bot.chat import answers
+from bot.chat.replies import Context, argument_text, need_admin, reply, service
 from bot.digest.schedule import digest_trigger
 from bot.pipeline.digests import DEFAULT_SCHEDULE
 from bot.store import ChatSchedule
 
 RESET = ("default", "reset")
 EXAMPLES = "/schedule 08:00 or /schedule 0 8 * * 1-5 (cron: minute hour day month weekday)"
+
+
+async def digest_command(update: Update, context: Context) -> None:
+    """Send this chat's digest now: what is pending since the last one."""
+    svc = service(context)
+    plan = svc.plan_for(update.effective_chat.id, update.effective_message.message_thread_id)
+    if plan is None or not plan.topics:
+        await reply(update, "This chat receives no topics yet: an admin can /subscribe it.")
+        return
+    outcome = await svc.send_digest(plan)
+    if outcome.report.pending:
+        await reply(
+            update, "The digest is written and waits for Telegram; it goes within a minute."
+        )
 
 
 def current(svc, update: Update) -> tuple[str, str, bool, object]:
@@ -37,7 +51,7 @@ def schedule_line(svc, update: Update) -> str:
     schedule, timezone, own, _ = current(svc, update)
     origin = "set in this chat" if own else "from feeds.yaml"
     return (
-        f"Digest schedule: <code>{render.esc(schedule)}</code> ({render.esc(timezone)}), {origin}"
+        f"Digest schedule: <code>{answers.esc(schedule)}</code> ({answers.esc(timezone)}), {origin}"
     )
 
 
@@ -46,7 +60,7 @@ def describe(svc, update: Update) -> str:
     text = schedule_line(svc, update)
     plan = current(svc, update)[3]
     if plan is not None and plan.topics:
-        return text + "; " + render.next_digest_text(svc.next_digest(plan), plan.timezone)
+        return text + "; " + answers.next_digest_text(svc.next_digest(plan), plan.timezone)
     return text + "; no digest until an admin /subscribes this chat to a topic"
 
 
@@ -69,7 +83,7 @@ async def schedule_command(update: Update, context: Context) -> None:
         try:
             digest_trigger(new, timezone)
         except ValueError as exc:
-            await reply(update, f"Not changed: {render.esc(exc)}.\nFor example: {EXAMPLES}")
+            await reply(update, f"Not changed: {answers.esc(exc)}.\nFor example: {EXAMPLES}")
             return
     chat = str(update.effective_chat.id)
     own = _own(svc, chat)
@@ -84,7 +98,7 @@ async def timezone_command(update: Update, context: Context) -> None:
     text = argument_text(update)
     if not text:
         _, timezone, _, _ = current(svc, update)
-        await reply(update, f"This chat's time zone: {render.esc(timezone)}. Change it (admins):"
+        await reply(update, f"This chat's time zone: {answers.esc(timezone)}. Change it (admins):"
                     " /timezone America/Tijuana")  # fmt: skip
         return
     if not await need_admin(update, context, "change the time zone"):
@@ -94,7 +108,7 @@ async def timezone_command(update: Update, context: Context) -> None:
         try:
             ZoneInfo(new)
         except (ZoneInfoNotFoundError, ValueError):
-            await reply(update, f"Not changed: {render.esc(new)} is not a time zone; use a name "
+            await reply(update, f"Not changed: {answers.esc(new)} is not a time zone; use a name "
                         "such as America/Tijuana, America/Chicago or UTC.")  # fmt: skip
             return
     chat = str(update.effective_chat.id)
@@ -102,6 +116,3 @@ async def timezone_command(update: Update, context: Context) -> None:
     svc.change_chat(update, lambda chat, user, now: svc.store.set_chat_schedule(
         chat, ChatSchedule(own.schedule, new), user, now))  # fmt: skip
     await reply(update, describe(svc, update) + ".")
-
-
-HANDLERS = {"schedule": schedule_command, "timezone": timezone_command}

@@ -1,22 +1,19 @@
 """Answers to chat commands as Telegram HTML. Pure: values in, message texts out.
 
-The conventions of bot/digest/render.py: every piece of text is escaped, the only tags
-are b, i, code and a href (http and https links only), and an answer longer than a
-message is split between blocks, each part at most 4096 characters as Telegram counts.
+Every piece of text goes through bot/telegram_html.py, as digests' do; an answer longer
+than a message is split between blocks (split_message).
 """
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.digest.render import MESSAGE_LIMIT, _safe_url, visible_length
+from bot import telegram_html
 from bot.feeds.health import feed_health, when_text
 from bot.match.query import QueryError
+from bot.telegram_html import MESSAGE_LIMIT, cut, esc, visible_length
 
-_TAG = re.compile(r"<[^>]*>")
 TITLE_CHARS = 200
 SNIPPET_CHARS = 300
 SEARCH_EXAMPLES = (
@@ -27,53 +24,12 @@ SEARCH_EXAMPLES = (
 )
 
 
-def esc(text: object) -> str:
-    return html.escape(str(text), quote=False)
-
-
-def split_message(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Blocks joined by blank lines, in as few messages as fit; a block longer than a
-    message on its own is cut (its tags would be cut too, so it goes as plain text)."""
-    parts: list[list[str]] = [[]]
-    size = 0
-    for block in blocks:
-        if visible_length(block) > limit:
-            block = esc(html.unescape(_strip_tags(block))[: limit - 1]) + "…"
-        length = visible_length(block) + (2 if parts[-1] else 0)
-        if parts[-1] and size + length > limit:
-            parts.append([])
-            length, size = visible_length(block), 0
-        parts[-1].append(block)
-        size += length
-    return ["\n\n".join(p) for p in parts if p]
-
-
-def _strip_tags(text: str) -> str:
-    return _TAG.sub("", text)
-
-
-def cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def marked(snippet: str, highlights, limit: int = SNIPPET_CHARS) -> str:
-    """The snippet escaped, its hits in bold (offsets from the matcher)."""
-    text = snippet[:limit]
-    out, position = [], 0
-    for start, end in sorted(tuple(h) for h in highlights):
-        if start < position or end > len(text) or start >= end:
-            continue
-        out += [esc(text[position:start]), f"<b>{esc(text[start:end])}</b>"]
-        position = end
-    out.append(esc(text[position:]))
-    return "".join(out) + ("…" if len(snippet) > limit else "")
+def marked(snippet: str, highlights) -> str:
+    return telegram_html.marked(snippet, highlights, SNIPPET_CHARS)
 
 
 def link(title: str, url: str | None) -> str:
-    safe = _safe_url(url)
-    text = esc(cut(title, TITLE_CHARS) or "(untitled)")
-    return f'<a href="{html.escape(safe, quote=True)}">{text}</a>' if safe else text
+    return telegram_html.link(title, url, TITLE_CHARS)
 
 
 def search_page(found, query: str, page: int, per_page: int, timezone: str) -> str:
@@ -111,8 +67,7 @@ def search_page(found, query: str, page: int, per_page: int, timezone: str) -> s
 
 def query_error(query: str, exc: QueryError, command: str = "/search") -> str:
     """Where the query went wrong (a caret under the column) and how to write it."""
-    shown = query[:200]
-    caret = " " * min(exc.column - 1, len(shown)) + "^"
+    shown, caret = exc.pointer(query)
     return (
         f"Query error at column {exc.column}: {esc(exc.message)}\n"
         f"<code>{esc(shown)}\n{caret}</code>\n"
