@@ -200,6 +200,23 @@ def test_no_module_imports_a_private_name_of_another():
     assert private == {}
 
 
+@pytest.mark.parametrize("name", sorted(modules()))
+def test_an_import_inside_a_function_says_why(name):
+    """Only a heavy library is imported on first use, and a comment says so."""
+    lines = modules()[name].read_text().splitlines()
+    tree = ast.parse("\n".join(lines))
+    silent = []
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                around = lines[max(0, node.lineno - 4) : node.lineno]
+                if not any("#" in line for line in around):
+                    silent.append(node.lineno)
+    assert not silent, f"{name}: imports inside functions without a reason at lines {silent}"
+
+
 def test_few_modules_directly_in_bot():
     top = [p.name for p in BOT.glob("*.py")]
     assert len(top) <= TOP_LEVEL_LIMIT, sorted(top)

@@ -50,6 +50,7 @@ def caption(title: str, counts: list[int], today: date) -> str:
 
 def chart_png(title: str, counts: list[int], today: date) -> bytes:
     """The bar chart as PNG bytes, the busiest days labeled with their date and count."""
+    # matplotlib is imported here, on the first /trend: it takes about a second to load.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import DateFormatter
     from matplotlib.figure import Figure
