@@ -24,6 +24,8 @@ def cmd_stats(args, env, config) -> int:
     for name, count in stats["articles_per_feed"].items():
         print(f"  {count:>7}  {name}")
     print("languages: " + ", ".join(f"{k} {v}" for k, v in stats["articles_per_language"].items()))
+    per_topic = ", ".join(f"{topic} {count}" for topic, count in stats["matches"].items())
+    print(f"matches per topic: {per_topic or 'none yet'}")
     return 0
 
 

@@ -65,7 +65,8 @@ def _print(outcome: DigestOutcome, dry_run: bool) -> None:
             print(f"--- {plan.name} ({plan.chat}): part {number} of {len(outcome.parts)} ---")
             print(part)
         print(
-            f"{plan.name}: {stories} stories in {len(outcome.parts)} parts (dry run: nothing sent)"
+            f"{plan.name}: {_count(stories, 'story', 'stories')} in "
+            f"{_count(len(outcome.parts), 'part', 'parts')} (dry run: nothing sent)"
         )
         return
     if outcome.skipped:

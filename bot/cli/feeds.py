@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.app import opened
 from bot.errors import ParseError, UsageError
-from bot.feeds.health import feed_health, feed_row, when_text
+from bot.feeds.health import feed_health, feed_row, next_poll_text, when_text
 from bot.feeds.opml import OpmlFeed, parse_opml, render_opml
 from bot.feeds.safety import check_public_url
 from bot.model import FeedSpec, utc_now
@@ -39,14 +40,16 @@ def list_feeds(app, *, as_json: bool) -> int:
         )
     for f in states:
         error = f"{f.last_error} ({when_text(f.last_error_at, now)})" if f.last_error else ""
-        table.add_row(
+        cells = (
             f.name + ("" if f.origin == "config" else f" [{f.origin}]"),
             feed_health(f, now),
             when_text(f.last_success_at, now),
             error if f.consecutive_failures else "",
-            when_text(f.next_poll_at, now) if f.enabled else "—",
+            next_poll_text(f.next_poll_at, now) if f.enabled else "—",
             str(f.articles),
         )
+        # Feed names and errors are the publishers' and the operators' text, not markup.
+        table.add_row(*(escape(cell) for cell in cells))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
     return 0
 

@@ -63,3 +63,11 @@ def when_text(when: datetime | None, now: datetime) -> str:
     if abs(seconds) < 1:
         return "now"
     return f"in {format_duration(seconds)}" if seconds > 0 else _ago(when, now)
+
+
+def next_poll_text(when: datetime | None, now: datetime) -> str:
+    """When a feed is polled next: 'in 12m', or 'due now' once the time has come (a past
+    time means the next cycle takes it, not that it was polled then)."""
+    if when is None or when <= now:
+        return "due now"
+    return when_text(when, now)
