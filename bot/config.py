@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -26,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.durations import parse_duration, parse_size
+from bot.durations import check_time_zone, parse_duration, parse_size
 from bot.errors import ConfigError
 from bot.match.query import QueryError, parse_query
 
@@ -51,13 +50,7 @@ def _http_url(value: Any) -> str:
 
 
 def _timezone(value: Any) -> str:
-    try:
-        ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name such as America/Tijuana)"
-        ) from None
-    return str(value)
+    return check_time_zone(str(value))
 
 
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]

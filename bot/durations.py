@@ -1,8 +1,10 @@
-"""Human durations and sizes in config and on the command line: "15m", "6h", "10MB"."""
+"""Human durations, sizes and time zones in config, chats and on the command line:
+"15m", "6h", "10MB", "America/Tijuana"."""
 
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -45,3 +47,15 @@ def format_duration(seconds: float) -> str:
         if (seconds >= size and seconds % size == 0) or seconds >= size * 2:
             return f"{round(seconds / size)}{unit}"
     return f"{seconds}s"
+
+
+def check_time_zone(name: str) -> str:
+    """`name` when it is a time zone of the IANA database; otherwise ValueError saying so.
+    One check for feeds.yaml and /timezone alike. A folder of the database (`America`,
+    `Pacific`, `US`) raises IsADirectoryError in ZoneInfo, a name too long for the file
+    system OSError, other files of the folder (`zone.tab`) or paths out of it ValueError."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"{name} is not a time zone; use a name such as America/Tijuana") from None
+    return name

@@ -273,7 +273,7 @@ class TelegramSender:
         )
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "[token]")
+        return _REDACT.redact(text)  # every encoding of the token (bot/logs.py)
 
 
 def api_base_url(value: str | None) -> str:
@@ -296,10 +296,10 @@ def flood_wait(exc: RetryAfter) -> float:
 
 
 def hide_in_logs(token: str) -> None:
-    """Redact `token` from the loggers of httpx, httpcore and PTB, which print request
-    URLs, in messages and exception texts alike."""
-    if token and token not in _REDACT.secrets:
-        _REDACT.secrets.append(token)
+    """Redact `token`, in every encoding (bot/logs.py's secret_pattern), from the loggers
+    of httpx, httpcore and PTB, which print request URLs, in messages and exception texts
+    alike."""
+    _REDACT.add(token)
     existing = [name for name in logging.root.manager.loggerDict
                 if name.startswith(URL_LOGGER_PREFIXES)]  # fmt: skip
     for name in dict.fromkeys([*URL_LOGGERS, *existing]):

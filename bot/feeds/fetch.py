@@ -43,7 +43,8 @@ class FetchLimits:
     read_timeout: float = 30.0
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
-    # Hosts that feeds added from outside feeds.yaml may use although they are not public.
+    # Hosts that feeds added from outside feeds.yaml, and the article pages of full_text
+    # feeds, may use although they are not public.
     allow_private_hosts: frozenset[str] = frozenset()
 
 
@@ -127,9 +128,9 @@ class Fetcher:
     ) -> FetchResult:
         """GET url conditionally; FetchError says why when there is no usable answer.
 
-        public_only (feeds from OPML or a chat): every hop must resolve to and connect to
-        public addresses, unless its host is in limits.allow_private_hosts
-        (bot/feeds/safety.py)."""
+        public_only (feeds from OPML or a chat, every full-text page): every hop must
+        resolve to and connect to public addresses, unless its host is in
+        limits.allow_private_hosts (bot/feeds/safety.py)."""
         host = (urlsplit(url).hostname or "").lower()
         headers = {
             "User-Agent": USER_AGENT,

@@ -2,7 +2,11 @@
 extract their main text (bot/feeds/extract.py) and put it in the article, so topics
 match on the whole story. The stored article is the cache: a page is fetched once per
 version of an entry, never again while the entry is unchanged. Pages go through the
-feeds' own fetcher, with the same limits; a page that fails leaves the summary."""
+feeds' own fetcher, with the same limits, and are public only whatever the feed's origin:
+the feed URL is the operator's choice, the links in it are the publisher's, so a page
+whose host (or a redirect hop's, or the address a connection reached) is not public is
+refused unless the host is in allow_private_hosts (bot/feeds/safety.py). A page that
+fails or is refused leaves the feed's own text; the article is never lost."""
 
 from __future__ import annotations
 
@@ -42,11 +46,12 @@ async def add_full_text(
 
 async def _page_text(url: str | None, fetcher: Fetcher, thread: Executor | None) -> str | None:
     try:
-        page = await fetcher.fetch(url)
+        page = await fetcher.fetch(url, public_only=True)
     except FetchError as exc:
-        log.info("full text of %s not fetched (%s); the summary is used", url, exc)
+        log.info("full text of %s not fetched (%s); the feed's text is used", url, exc)
         return None
     if page.not_modified or not page.body:
         return None
     loop = asyncio.get_running_loop()
+    # extract_main_text never raises: a page it cannot read leaves the feed's text too
     return await loop.run_in_executor(thread, extract_main_text, page.body, page.final_url)

@@ -7,13 +7,12 @@ rebuilds the plans, and App.refresh_chats reschedules the digest job at once.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from telegram import Update
 
 from bot.chat import answers
 from bot.chat.replies import Context, argument_text, need_admin, reply, service
 from bot.digest.schedule import digest_trigger
+from bot.durations import check_time_zone
 from bot.pipeline.digests import DEFAULT_SCHEDULE
 from bot.store import ChatSchedule
 
@@ -106,10 +105,9 @@ async def timezone_command(update: Update, context: Context) -> None:
     new = None if text.lower() in RESET else text
     if new is not None:
         try:
-            ZoneInfo(new)
-        except (ZoneInfoNotFoundError, ValueError):
-            await reply(update, f"Not changed: {answers.esc(new)} is not a time zone; use a name "
-                        "such as America/Tijuana, America/Chicago or UTC.")  # fmt: skip
+            check_time_zone(new)
+        except ValueError as exc:
+            await reply(update, f"Not changed: {answers.esc(str(exc))}.")
             return
     chat = str(update.effective_chat.id)
     own = _own(svc, chat)
