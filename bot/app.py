@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from pathlib import Path
+from urllib.parse import unquote
 
 from bot.chat.flood import REPLY_LIMITS
-from bot.chat.service import ChatService, build_application, start
-from bot.chat.service import stop as stop_chat
+from bot.chat.service import ChatService, ChatSide, ChatSideState, build_application
 from bot.config import BotConfig, Environment
 from bot.delivery.console import ConsoleSender
 from bot.delivery.outbox import flush
 from bot.delivery.telegram import TelegramSender
+from bot.errors import BotError
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
@@ -30,6 +35,40 @@ from bot.scheduler import build_scheduler, sync_digests
 from bot.store import Store
 
 log = logging.getLogger("bot")
+STOP_GRACE_SECONDS = 60  # a running poll or digest may take this long to finish at SIGTERM
+
+
+class AnotherService(BotError):
+    """A second service on one database: both would poll, send every digest twice and
+    fight over the bot token's updates."""
+
+    def __init__(self, holder: str):
+        super().__init__(
+            f"another service is running on this database ({holder}); stop it first, or "
+            "run several processes on PostgreSQL (not yet supported)"
+        )
+
+
+def service_state_path(database_url: str) -> Path | None:
+    """`<database>.service-state.json`, where the service tells other processes (`health`)
+    how its chat side is; None for an in-memory database. Only sqlite:/// URLs exist
+    (bot/config.py): the path is what follows `sqlite:///`."""
+    rest = database_url.partition("://")[2].partition("?")[0]
+    path = unquote(rest[1:] if rest.startswith("/") else rest)
+    if not path or path == ":memory:":
+        return None
+    return Path(f"{path}.service-state.json")
+
+
+def read_service_state(database_url: str) -> dict | None:
+    """What the service last wrote (see App.write_state); None when there is nothing
+    readable (no service ran, or one from before this file existed)."""
+    path = service_state_path(database_url)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def feed_specs(config: BotConfig) -> list[FeedSpec]:
@@ -94,6 +133,9 @@ class App:
 
     scheduler: object | None = None  # set while the service runs
     chat_polling: object = None  # bot.chat.service.Polling; None: its defaults
+    chat: ChatSide | None = None  # set while the service runs with a token
+    jobs: set = field(default_factory=set)  # the scheduled jobs' tasks running now
+    stopping: bool = False  # the service was asked to stop: running jobs get a grace
 
     @cached_property
     def matcher(self) -> Matcher:
@@ -198,13 +240,16 @@ class App:
 
     async def send_digest(self, plan) -> None:
         """The scheduled digest of one chat (also the catch-up of a missed one)."""
-        try:
-            await digest_chat(
-                self.store, self.sender, plan, now=utc_now(),
-                max_items=self.config.settings.digest_items,
-            )  # fmt: skip
-        except Exception:  # a digest job must never take the service down
-            log.exception("%s: the digest failed; its articles wait for the next one", plan.name)
+        async with self.job(f"{plan.name}: the digest"):
+            try:
+                await digest_chat(
+                    self.store, self.sender, plan, now=utc_now(),
+                    max_items=self.config.settings.digest_items,
+                )  # fmt: skip
+            except Exception:  # a digest job must never take the service down
+                log.exception(
+                    "%s: the digest failed; its articles wait for the next one", plan.name
+                )
 
     async def after_poll(self) -> None:
         """Alerts for what the cycle found, then whatever else waits in the outbox."""
@@ -222,22 +267,45 @@ class App:
 
     async def flush_outbox(self) -> None:
         """Retry what waits in the outbox (an outage, an unreachable chat)."""
+        async with self.job("sending the outbox"):
+            try:
+                report = await flush(self.store, self.sender)
+            except Exception:
+                log.exception("sending the outbox failed; it is retried in a minute")
+                return
+            if report.sent:
+                log.info("outbox: %d waiting messages sent", report.sent)
+
+    @contextlib.asynccontextmanager
+    async def job(self, what: str):
+        """A scheduled job's run: at SIGTERM the service waits for it (up to a minute)
+        before stopping; one still running then is cancelled with one line, no traceback."""
+        task = asyncio.current_task()
+        self.jobs.add(task)
         try:
-            report = await flush(self.store, self.sender)
-        except Exception:
-            log.exception("sending the outbox failed; it is retried in a minute")
-            return
-        if report.sent:
-            log.info("outbox: %d waiting messages sent", report.sent)
+            yield
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise
+            log.warning("stopping: %s did not finish in %ds and was cut short",
+                        what, STOP_GRACE_SECONDS)  # fmt: skip
+        finally:
+            self.jobs.discard(task)
 
     async def serve(self, stop: asyncio.Event | None = None) -> None:
-        """The service: poll on schedule until SIGTERM/SIGINT (or `stop`) asks it to end."""
-        async with self.open_sender() as sender:
-            self.sender = sender
-            try:
-                await self._serve(stop)
-            finally:
-                self.sender = None
+        """The service: poll on schedule until SIGTERM/SIGINT (or `stop`) asks it to end.
+
+        One per database: a second is refused (AnotherService) before it starts anything.
+        """
+        with self.store.service_lock() as holder:
+            if holder is not None:
+                raise AnotherService(holder)
+            async with self.open_sender() as sender:
+                self.sender = sender
+                try:
+                    await self._serve(stop)
+                finally:
+                    self.sender = None
 
     async def _serve(self, stop: asyncio.Event | None) -> None:
 
@@ -253,9 +321,10 @@ class App:
                 "until a token is set"
             )
         prepare_chats(self.store, self.chat_plans, utc_now())
+        self.stopping = False
         scheduler = self.scheduler = build_scheduler(self, self.config.settings.timezone)
         scheduler.start()
-        chat = await self._start_chat()
+        starting = self._start_chat()
         log.info(
             "bot running: %d feeds, looking for due feeds every %ds; Ctrl-C to stop",
             len(self.config.feeds),
@@ -264,36 +333,80 @@ class App:
         try:
             await stop.wait()
         finally:
-            log.info("stopping: letting the running poll finish")
-            if chat is not None:
-                await stop_chat(chat)
+            self.stopping = True
+            log.info("stopping")
+            scheduler.pause()  # no job starts from now on; running ones go on
+            if starting is not None:
+                starting.cancel()  # still retrying: nothing to wait for
+                await asyncio.gather(starting, return_exceptions=True)
+            last = self.chat.state if self.chat is not None else None
+            if self.chat is not None:
+                await self.chat.stop()  # its running handlers finish first
+                self.chat = None
+            await self._finish_jobs()
             scheduler.shutdown(wait=False)
             self.scheduler = None
-            try:  # a running cycle commits feed by feed; let it finish within a minute
-                async with asyncio.timeout(60), self.cycle_lock:
-                    pass
-            except TimeoutError:
-                log.warning("the running poll did not finish in 60s; stopping anyway")
+            self.write_state(last, stopped=True)
             log.info("stopped")
 
-    async def _start_chat(self):
+    async def _finish_jobs(self) -> None:
+        """Wait for the jobs running now (a poll commits feed by feed; a digest marks what
+        it sent), up to STOP_GRACE_SECONDS; then cancel what is left (App.job says so)."""
+        running = [task for task in self.jobs if not task.done()]
+        if not running:
+            return
+        log.info("stopping: letting the running poll or digest finish (up to %ds)",
+                 STOP_GRACE_SECONDS)  # fmt: skip
+        _, late = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+
+    def _start_chat(self) -> asyncio.Task | None:
         """The chat commands (bot/chat/), when there is a token: the PTB Application that
-        long-polls getUpdates. A failure to start is logged; digests still go."""
+        long-polls getUpdates, started in the background and retried until Telegram
+        answers (bot.chat.service.ChatSide); polls and digests never wait for it."""
         if not self.env.telegram_token:
+            self.write_state(ChatSideState("off", utc_now()))
             return None
-        application = build_application(
-            self.chat_service(),
-            self.env.telegram_token,
-            self.env.telegram_api_base_url,
+        token = self.env.telegram_token
+        self.chat = ChatSide(
+            lambda: build_application(
+                self.chat_service(),
+                token,
+                self.env.telegram_api_base_url,
+                self.chat_polling,
+                limiter=getattr(self.sender, "limiter", None),  # digests and replies share it
+            ),
+            token,
             self.chat_polling,
-            limiter=getattr(self.sender, "limiter", None),  # digests and replies share it
+            report=self.write_state,
         )
+        return asyncio.create_task(self.chat.run(), name="chat: start")
+
+    def write_state(self, chat: ChatSideState | None, *, stopped: bool = False) -> None:
+        """`<database>.service-state.json` for `health`, which runs as another process:
+        who the service is and its chat side's state. Written whole (a temporary file
+        renamed over it), so a reader never sees half of it."""
+        path = service_state_path(self.env.database_url)
+        if path is None:
+            return
+        if chat is None and self.chat is not None:
+            chat = self.chat.state
+        state = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "updated_at": utc_now().isoformat(),
+            "stopped": stopped,
+            "chat": chat.as_dict() if chat else None,
+        }
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
-            await start(application, self.chat_polling)
-        except Exception as exc:
-            log.error("chat commands are off: the bot could not start polling (%s)", exc)
-            return None
-        return application
+            temporary.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError as exc:  # health then says less; the service goes on
+            log.warning("could not write %s (%s)", path, exc)
 
     def chat_service(self) -> ChatService:
         """What the chat handlers need, and nothing of the App beyond it."""
@@ -305,18 +418,25 @@ class App:
             matcher=lambda: self.matcher,
             sender=lambda: self.sender,
             refresh=self.refresh_chats,
+            chat_state=lambda: self.chat.state if self.chat else None,
         )
 
     async def prune(self) -> int:
         """The daily retention job: delete articles older than settings.retention_days."""
         days = self.config.settings.retention_days
         before = utc_now() - timedelta(days=days)
-        deleted = await asyncio.to_thread(self.store.prune, before)
-        log.info("prune: %d articles older than %d days deleted", deleted, days)
-        return deleted
+        async with self.job("the prune"):
+            deleted = await asyncio.to_thread(self.store.prune, before)
+            log.info("prune: %d articles older than %d days deleted", deleted, days)
+            return deleted
 
-    async def poll_due(self) -> PollSummary:
-        """The scheduled job: one cycle over the due feeds, then the alerts it raised."""
+    async def poll_due(self) -> PollSummary | None:
+        """The scheduled job: one cycle over the due feeds, then the alerts it raised
+        (None: cut short by the shutdown)."""
+        async with self.job("the poll cycle"):
+            return await self._poll_due()
+
+    async def _poll_due(self) -> PollSummary:
         async with self.cycle_lock:
             feeds = self.select_feeds()
             summary = await self.poll(feeds)

@@ -5,7 +5,8 @@
     ├── UsageError           a command's argument is wrong (unknown feed, unreadable file)
     ├── FetchError           a feed could not be fetched (timeout, HTTP status, too large, …)
     ├── ParseError           bytes that yield no feed entries
-    ├── StoreError           the database could not be opened or migrated
+    ├── StoreError           the database is unusable: not openable, damaged, read-only,
+    │                        its disk full (`fault` says which, for code that must tell)
     └── DeliveryError        a message could not be delivered to Telegram
         ├── MessageRefused       Telegram refused this message (bad HTML, too long): skip it
         ├── ChatUnreachable      the chat refuses the bot (kicked, blocked, not found, not
@@ -57,9 +58,11 @@ class ParseError(BotError):
 
 
 class StoreError(BotError):
-    """The database is unusable."""
+    """The database is unusable. `fault`, when the file or the machine is at fault:
+    "damaged", "full", "read-only", "unreadable"; None for any other store failure."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, fault: str | None = None):
+        self.fault = fault
         super().__init__(f"store: {message}")
 
 

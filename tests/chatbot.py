@@ -60,7 +60,8 @@ def button(chat: int, user: int, data: str, message_id: int) -> dict:
 class Running:
     """App.serve in its own thread and event loop, stopped by close()."""
 
-    def __init__(self, fake, config_text: str, database: str):
+    def __init__(self, fake, config_text: str, database: str, *, polling: Polling | None = None,
+                 wait_polling: bool = True):  # fmt: skip
         config = parse_config(config_text)
         env = Environment(
             telegram_token=fake.token,
@@ -69,7 +70,10 @@ class Running:
         )
         self.fake = fake
         self.app = App.open(env, config)
-        self.app.chat_polling = Polling(timeout=0, interval=0.02, concurrency=1)  # in order
+        # One update at a time (in order); a failed start retried within a second.
+        self.app.chat_polling = polling or Polling(
+            timeout=0, interval=0.02, concurrency=1, retry_first=0.2, retry_max=1
+        )
         self.store: Store = self.app.store
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -79,7 +83,8 @@ class Running:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         assert self._ready.wait(10)
-        wait_for(lambda: fake.calls_to("getUpdates"), what="polling to start")
+        if wait_polling:
+            wait_for(lambda: fake.calls_to("getUpdates"), what="polling to start")
 
     def _run(self) -> None:
         async def main():

@@ -7,8 +7,8 @@ python-telegram-bot reaches it through its base URL (`base_url + token + "/" + m
 It checks what Telegram checks (the token, the chat, HTML through tests/tg_html.py, 4096
 characters after entity parsing, 1024 for a caption) and answers errors with Telegram's
 status codes and descriptions. Accepted messages are kept in `messages`; every request,
-answered or not, in `calls`. Failures are scripted: `flood`, `fail`, `drop` and `hang`
-queue faults that the next requests meet, one each; `kick`, `forget`, `migrate` and
+answered or not, in `calls`. Failures are scripted: `flood`, `fail`, `conflict`, `drop`
+and `hang` queue faults that the next requests meet, one each; `kick`, `forget`, `migrate` and
 `add_channel` shape who the bot can reach.
 """
 
@@ -92,6 +92,11 @@ class FakeBotAPI:
     def fail(self, status: int = 500, *, times: int = 1, method: str | None = None) -> None:
         """The next `times` requests answer `status` (502 comes as a proxy's HTML page)."""
         self._queue(times, Fault("status", method, status=status))
+
+    def conflict(self, *, times: int = 1) -> None:
+        """The next `times` getUpdates answer 409 Conflict, as when another process polls
+        with the same token."""
+        self._queue(times, Fault("status", "getUpdates", status=409))
 
     def drop(self, *, times: int = 1, method: str | None = None) -> None:
         """The next `times` requests are read, then the connection is closed unanswered."""
@@ -231,7 +236,13 @@ def fault_error(fault: Fault) -> ApiError:
             f"Too Many Requests: retry after {fault.retry_after}",
             {"retry_after": fault.retry_after},
         )
-    descriptions = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+    descriptions = {
+        409: "Conflict: terminated by other getUpdates request; make sure that only one bot "
+        "instance is running",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+    }
     return ApiError(fault.status, descriptions.get(fault.status, "Internal Server Error"))
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.model import Article, FeedSpec
 from bot.store import Store
-from tests.test_cli import bot
+from tests.test_cli import REPO, bot
 
 NOW = datetime.now(UTC)
 CONFIG = """settings: {retention_days: 365}
@@ -93,6 +96,7 @@ def test_no_results_exit_1(workdir):
         (("asylum", "--feed", "Nope"), "no feed named 'Nope'"),
         (("asylum", "--since", "soon"), "--since: 'soon' is neither"),
         (("asylum", "--limit", "0"), "--limit takes 1 to 200"),
+        (("asylum " + "NOT " * 30 + "mexico",), "query error at column 92: too deeply nested"),
     ],
 )
 def test_bad_search_is_one_clear_line_and_exit_2(workdir, args, message):
@@ -100,6 +104,42 @@ def test_bad_search_is_one_clear_line_and_exit_2(workdir, args, message):
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_long_not_chain_is_searched(workdir):
+    """95 NOTs overflowed FTS5's parser: "the index is damaged", exit 1."""
+    chain = "mexico " + " ".join(f"NOT zz{i}" for i in range(1, 96))
+    result = bot(workdir, "search", chain, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == 3
+
+
+SMALLER_STACK = """import sys
+import bot.store.search_sqlite as search_sqlite
+from bot.cli import main
+
+search_sqlite.expression_problem = lambda expression: "fts5: parser stack overflow"
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_query_the_index_cannot_read_is_refused_with_exit_2(workdir):
+    """As on an SQLite whose FTS5 parser has a smaller stack (the check made to say so,
+    then the command line's own main): a query error, not "the index is damaged"."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE"))}
+    environ |= {"BOT_CONFIG": str(workdir / "feeds.yaml"), "PYTHONPATH": str(REPO),
+                "DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", SMALLER_STACK, "search", "matamoros"],
+        cwd=workdir, env=environ, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    first = result.stderr.splitlines()[0]
+    assert first == (
+        "query error at column 1: the search index cannot read this query (fts5: parser "
+        "stack overflow); write it with fewer parentheses inside one another"
+    )
+    assert "damaged" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_prune_dry_run_then_prune(workdir):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.match.ast import And, Filter, Near, Not, Or, Phrase, Term
-from bot.match.query import MAX_DEPTH, QueryError, parse_query
+from bot.match.query import MAX_DEPTH, MAX_TERMS, QueryError, parse_query
 
 
 @pytest.mark.parametrize(
@@ -76,6 +76,24 @@ def test_limits_on_size_and_nesting():
     with pytest.raises(QueryError, match="nested"):
         parse_query("(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1))
     parse_query("(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH)
+    with pytest.raises(QueryError, match="too many words"):
+        parse_query(" ".join(f"w{i}" for i in range(MAX_TERMS + 1)))
+    parse_query(" ".join(f"w{i}" for i in range(MAX_TERMS)))
+
+
+def test_a_run_of_nots_nests_like_parentheses_not_a_crash():
+    """Each NOT was a recursion: 990 of them overflowed Python's stack. NOT NOT is a level
+    of nesting, counted with the parentheses."""
+    with pytest.raises(QueryError, match=r"nested .*NOT NOT is one") as info:
+        parse_query("court " + "NOT " * 990 + "zz")
+    assert info.value.column == len("court NOT ") + 1 + 4 * MAX_DEPTH  # the 22nd NOT
+    twice = And((Term("court"), Not(Not(Term("zz")))))
+    assert parse_query("court NOT NOT zz") == parse_query("court NOT (NOT zz)") == twice
+    parse_query("court " + "NOT " * (MAX_DEPTH + 1) + "zz")
+    with pytest.raises(QueryError, match="nested"):
+        parse_query("(" * MAX_DEPTH + "court NOT NOT zz" + ")" * MAX_DEPTH)
+    chain = parse_query("court " + " ".join(f"NOT zz{i}" for i in range(199)))
+    assert len(chain.items) == 200
 
 
 @settings(max_examples=400)

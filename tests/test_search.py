@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import StoreError, UsageError
-from bot.match.query import QueryError
+from bot.match.plan import plan_query
+from bot.match.query import MAX_DEPTH, QueryError, parse_query
 from bot.model import Article, FeedSpec
 from bot.pipeline.search import Refused, SearchRequest, search
 from bot.store import article_days
-from bot.store.fts import MARKER
+from bot.store.fts import MARKER, expression_problem, match_expression
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 _ids = itertools.count(1)
@@ -351,6 +352,70 @@ def test_bad_queries_say_where(archive, query, column):
 def test_scan_everything_queries_are_refused(archive, query):
     with pytest.raises((QueryError, Refused)):
         archive.search(query)
+
+
+def test_long_not_chains_and_nots_inside_or_are_searched(archive):
+    """95 NOTs overflowed FTS5's parser ("the index is damaged"); a NOT inside an OR, or
+    NOT (NOT x), could not be translated at all ("Something went wrong")."""
+    court = archive.add("Court rules on asylum", "The court ruled.")
+    other = archive.add("Court zz7 notice", "court records")
+    chain = "court " + " ".join(f"NOT zz{i}" for i in range(1, 96))
+    assert archive.ids(chain) == [court]
+    assert archive.search(chain).total == 1
+    assert set(archive.ids("court NOT (asylum OR NOT zz7)")) == {other}
+    assert archive.ids("court NOT (NOT zz7)") == [other]
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["a{i} NOT ({inner})", "a{i} NOT (b{i} OR {inner})", "a{i} OR b{i} c{i} NOT ({inner})",
+     'title:"a{i} b{i}" NOT ({inner} OR "c{i} d{i}")', "x{i} y{i} OR a{i} NOT ({inner}) z{i}"],
+)  # fmt: skip
+def test_the_deepest_queries_the_parser_takes_fit_the_index_with_room_to_spare(template):
+    """FTS5's parser has a fixed stack; every query within the parser's limits renders to
+    an expression it reads, with room for 25 more levels of parentheses."""
+    query = 'title:"p q" NEAR/2 title:(r OR s)'
+    for i in range(MAX_DEPTH - 1, 0, -1):
+        query = template.format(i=i, inner=query)
+    expression = match_expression(plan_query(parse_query(query)).text)
+    assert expression_problem(expression) is None
+    assert expression_problem("(" * 25 + expression + ")" * 25) is None
+    assert expression_problem("(" * 120 + expression + ")" * 120) is not None  # it can fail
+
+
+def too_deep(node) -> str:
+    return "(" * 120 + '"court"' + ")" * 120  # more than FTS5's parser stack takes
+
+
+def test_an_expression_the_index_cannot_read_is_a_query_error_before_it_runs(archive, monkeypatch):
+    archive.add("Court rules", "court")
+    monkeypatch.setattr("bot.store.search_sqlite.match_expression", too_deep)
+    with pytest.raises(QueryError, match="parser stack overflow") as error:
+        archive.search("court")
+    assert error.value.column == 1 and "fewer parentheses" in str(error.value)
+
+
+def test_a_match_that_fails_because_of_the_query_is_no_damaged_index(archive, monkeypatch):
+    """Were an expression to get past the check, FTS5's OperationalError is still the
+    query's (exit 2), never "the full-text index is damaged"."""
+    archive.add("Court rules", "court")
+    monkeypatch.setattr("bot.store.search_sqlite.match_expression", too_deep)
+    monkeypatch.setattr("bot.store.search_sqlite.expression_problem", lambda _: None)
+    with pytest.raises(QueryError, match="parser stack overflow"):
+        archive.search("court")
+    monkeypatch.setattr("bot.store.search_sqlite.match_expression", lambda _: '"court" AND (')
+    with pytest.raises(QueryError, match="fts5: syntax error") as error:
+        archive.search("court")
+    assert "damaged" not in str(error.value)
+
+
+def test_a_damaged_index_is_still_reported_as_damaged(archive):
+    for i in range(30):
+        archive.add(f"Asylum officers {i}", "asylum court words here " * 20)
+    with archive.store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE articles_fts_data SET block = x'00ff00ff' WHERE id > 10")
+    with pytest.raises(StoreError, match=r"index is damaged.*reindex"):
+        archive.search("asylum")
 
 
 def test_words_in_nearly_every_article_are_refused_in_a_big_archive(archive, monkeypatch):

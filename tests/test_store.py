@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from socket import gethostname
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -154,3 +162,64 @@ def _spanish_article(n: int, title: str) -> Article:
         outlet="a.example", title_key=title.lower(), content_hash=f"h{n}",
         published=datetime(2026, 3, 4, 5, 6, n, 891011, tzinfo=UTC),
     )  # fmt: skip
+
+
+def test_a_forked_child_never_keeps_the_poll_lock(store):
+    """flock belongs to the open file, which a fork shares: a poll worker forked while
+    the lock is held must not keep it once the process that took it lets go (or dies)."""
+    context = multiprocessing.get_context("fork")
+    started = context.Event()
+    with store.cycle_lock() as ours:
+        assert ours
+        child = context.Process(target=_wait_forever, args=(started,))
+        child.start()
+        assert started.wait(10)  # past the fork and its hooks
+        with store.cycle_lock() as again:  # a second open file conflicts, even in-process
+            assert not again
+    try:
+        with store.cycle_lock() as ours:
+            assert ours, "the forked child still holds the lock"
+    finally:
+        child.kill()
+        child.join()
+
+
+def _wait_forever(started) -> None:
+    started.set()
+    time.sleep(30)
+
+
+HOLD_SERVICE = """
+import sys, time
+from bot.store import Store
+with Store.open(sys.argv[1]).service_lock() as holder:
+    print(holder, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_service_lock_names_its_holder_and_dies_with_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    store = Store.open(url)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SERVICE, url], stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "None"  # it holds the lock now
+        with store.service_lock() as who:
+            assert who is not None and who.startswith(f"pid {holder.pid} on {gethostname()} ")
+            assert re.fullmatch(r".* since \d{4}-\d\d-\d\d \d\d:\d\d UTC", who)
+    finally:
+        holder.kill()
+        holder.wait()
+    with store.service_lock() as who:  # kill -9 freed it
+        assert who is None
+        with store.service_lock() as other:
+            assert other is not None and other.startswith(f"pid {os.getpid()} ")
+    assert (tmp_path / "bot.db.service-lock").read_text() == ""  # released: no stale name
+    store.close()
+    memory = Store.open("sqlite://")
+    with memory.service_lock() as who, memory.cycle_lock() as ours:
+        assert who is None and ours
+    memory.close()

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedSpec
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
 from tests.conftest import FAST_LIMITS, rss
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_worker_count_follows_setting_cores_and_cycle_size():
@@ -80,3 +95,77 @@ def test_a_feed_that_cannot_be_stored_fails_alone(store, caplog):
     assert [(o.feed, o.status) for o in outcomes] == [("good", "ok"), ("ghost", "failed")]
     assert "storing failed" in outcomes[1].error
     assert store.stats()["articles"] == 1
+
+
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is pid (Linux /proc; zombies count as gone)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_poll_and_leave_the_lock_free(tmp_path):
+    """kill -9 of `poll` mid-cycle: its workers follow it within seconds (they used to
+    idle on, holding the inherited poll lock, so every later cycle was skipped)."""
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(20)  # a feed that takes its time: the cycle is still running
+        return Response(rss([{"title": "Story", "link": "https://o.example/1", "guid": "1"}]),
+                        content_type="text/xml")  # fmt: skip
+
+    servers = [HTTPServer(host=host) for host in ("127.0.0.1", "127.0.0.2")]  # two shards
+    feeds = []
+    for n, server in enumerate(servers):
+        server.expect_request(re.compile("/f.*")).respond_with_handler(slow)
+        server.start()
+        feeds += [(f"f{n}-{i}", server.url_for(f"/f{i}")) for i in range(110)]
+    (tmp_path / "feeds.yaml").write_text(
+        "settings: {poll_interval: 1h, poll_workers: 2, read_timeout: 30}\nfeeds:\n"
+        + "".join(f"  - {{name: {name}, url: {json.dumps(url)}}}\n" for name, url in feeds)
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    environ |= {"PYTHONPATH": str(REPO), "BOT_CONFIG": str(tmp_path / "feeds.yaml"),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}  # fmt: skip
+    command = [sys.executable, "-m", "bot", "poll"]
+    workers: set[int] = set()
+    try:
+        poll = subprocess.Popen([*command, "--all"], cwd=tmp_path, env=environ,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 30
+        while len(workers := _children(poll.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the poll never started its workers"
+        time.sleep(0.5)  # the workers are fetching now
+        poll.kill()
+        poll.wait()
+        deadline = time.monotonic() + 5
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)], "workers outlived their parent"
+        release.set()
+        again = subprocess.run([*command, "--feed", "f0-0", "--json"], cwd=tmp_path,
+                               env=environ, capture_output=True, text=True, timeout=60)  # fmt: skip
+        summary = json.loads(again.stdout)
+        assert "skipped" not in summary and summary["ok"] == 1, again.stderr
+    finally:
+        release.set()
+        for pid in filter(_alive, workers):  # a failed run leaves none behind
+            os.kill(pid, signal.SIGKILL)
+        for server in servers:
+            server.stop()

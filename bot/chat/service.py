@@ -3,17 +3,24 @@ getUpdates (the only consumer of the token's updates) beside the scheduler.
 
 All wiring is here: the gate (who gets answers, the rate limit) runs before every
 handler; one error handler logs a failing handler's traceback once and tells the user;
-edits, channel posts and updates nobody handles are dropped quietly.
+edits, channel posts and updates nobody handles are dropped quietly; a button nobody
+handles is answered, so that it stops spinning. `ChatSide` starts it all in the
+background and retries until Telegram answers, keeping a `ChatSideState` for `health` and
+/status.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from telegram import BotCommand, Update
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -41,6 +48,10 @@ from bot.store import Store
 log = logging.getLogger("bot.chat")
 ALLOWED_UPDATES = ["message", "callback_query"]  # Telegram need not even send the rest
 SORRY = "Something went wrong; it was logged. Please try again later."
+STALE_BUTTON = "This button no longer works."
+PAGE_BUTTON = r"^s:\d{1,12}:[1-9]\d{0,3}$"  # s:<search id>:<page ≥ 1>; the rest is stale
+CONFLICT_RECENT = timedelta(minutes=2)  # a 409 this recent still means two bots poll
+LOG_EVERY = 60.0  # seconds: at most one line a minute per kind of getUpdates failure
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,64 @@ class Polling:
     timeout: int = 30
     interval: float = 0.0
     concurrency: int = 4
+    retry_first: float = 5.0  # seconds before retrying a failed start, doubled each time…
+    retry_max: float = 300.0  # …up to this
+
+
+@dataclass(frozen=True)
+class ChatSideState:
+    """Where the chat side is: "starting", "on", "retrying" (a start failed; `since` is
+    when commands went off), "refused" (the token was refused: no retry helps) or "off"
+    (no token). `health` reads it from another process, /status from this one."""
+
+    state: str
+    since: datetime
+    last_error: str | None = None
+    failed_starts: int = 0
+    username: str | None = None
+    conflict_at: datetime | None = None  # the last 409 Conflict from getUpdates
+
+    def working(self, now: datetime) -> bool:
+        """Commands are answered (or there is no token, so none are expected)."""
+        return self.state in ("on", "off") and not self.conflicting(now)
+
+    def conflicting(self, now: datetime) -> bool:
+        return self.conflict_at is not None and now - self.conflict_at < CONFLICT_RECENT
+
+    def describe(self, now: datetime) -> str:
+        """One line: 'on since …', 'off since … (retrying; last error: …)'."""
+        since = f"{self.since:%Y-%m-%d %H:%M} UTC"
+        if self.state == "on":
+            text = f"on since {since}"
+            if self.failed_starts:
+                text += f" (after {self.failed_starts} failed starts)"
+            if self.conflicting(now):
+                text += (
+                    f"; but another bot instance is using this token (409 Conflict at "
+                    f"{self.conflict_at:%H:%M:%S} UTC)"
+                )
+            return text
+        if self.state == "off":
+            return "off (TELEGRAM_BOT_TOKEN is not set)"
+        if self.state == "starting":
+            return f"starting since {since}"
+        if self.state == "refused":
+            return f"off since {since} (Telegram refused the bot token: check TELEGRAM_BOT_TOKEN)"
+        return f"off since {since} (retrying; last error: {self.last_error})"
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("since", "conflict_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ChatSideState:
+        values = {k: data.get(k) for k in cls.__dataclass_fields__}
+        for key in ("since", "conflict_at"):
+            values[key] = datetime.fromisoformat(values[key]) if values[key] else None
+        values["failed_starts"] = values["failed_starts"] or 0
+        return cls(**values)
 
 
 class ChatService:
@@ -69,6 +138,7 @@ class ChatService:
         matcher: Callable[[], Matcher],
         sender: Callable[[], Sender | None],
         refresh: Callable[[], None],
+        chat_state: Callable[[], ChatSideState | None] = lambda: None,
     ):
         self.store = store
         self.config = config
@@ -77,6 +147,7 @@ class ChatService:
         self.matcher = matcher
         self.sender = sender
         self.refresh = refresh
+        self.chat_state = chat_state
         self.timezone = config.settings.timezone
         self.access = Access(store, [c.id for c in config.chats], config.admins)
         self.rate = RateLimit(config.settings.commands_per_minute)
@@ -203,6 +274,15 @@ def _describe(update: Update) -> str:
     return (text or "").split(maxsplit=1)[0] if text else "update"
 
 
+class RaisedAnyway(logging.Filter):
+    """PTB logs, with a traceback, a failure that it then raises to its caller: an error
+    page that is not JSON (a proxy's 502). The caller reports it in one line (ChatSide,
+    the delivery sender); PTB's record is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Can not load invalid JSON data")
+
+
 def build_application(
     service: ChatService,
     token: str,
@@ -213,6 +293,9 @@ def build_application(
     """The Application with every handler; not started. `limiter` is the delivery
     sender's, when it has one: replies and digests then share Telegram's limits."""
     hide_in_logs(token)
+    quiet = logging.getLogger("telegram.request.BaseRequest")
+    if not any(isinstance(f, RaisedAnyway) for f in quiet.filters):
+        quiet.addFilter(RaisedAnyway())
     application = (
         ApplicationBuilder()
         .token(token)
@@ -226,14 +309,26 @@ def build_application(
     only_new = filters.UpdateType.MESSAGE  # not edited_message, not channel_post
     for name, handler in commands.HANDLERS.items():
         application.add_handler(CommandHandler(name, handler, filters=only_new))
-    application.add_handler(CallbackQueryHandler(commands.page_button, pattern=r"^s:"))
+    application.add_handler(CallbackQueryHandler(commands.page_button, pattern=PAGE_BUTTON))
+    application.add_handler(CallbackQueryHandler(stale_button))  # after the page buttons
     application.add_handler(MessageHandler(only_new & filters.COMMAND, commands.unknown_command))
     application.add_error_handler(on_error)
     return application
 
 
-async def start(application: Application, polling: Polling | None = None) -> None:
-    """Initialize (getMe), register the commands (setMyCommands), start polling."""
+async def stale_button(update: Update, context) -> None:
+    """A button no handler takes (an old bot's, a malformed page): answered, so that the
+    user's client stops spinning, with a word on why nothing happens."""
+    await update.callback_query.answer(STALE_BUTTON)
+
+
+async def start(
+    application: Application,
+    polling: Polling | None = None,
+    on_polling_error: Callable[[TelegramError], None] | None = None,
+) -> None:
+    """Initialize (getMe), register the commands (setMyCommands), start polling
+    (deleteWebhook, then getUpdates; `on_polling_error` hears getUpdates' failures)."""
     polling = polling or Polling()
     await application.initialize()
     try:
@@ -242,19 +337,140 @@ async def start(application: Application, polling: Polling | None = None) -> Non
         )
     except Exception as exc:  # the menu is a convenience; commands work without it
         log.warning("chat: setMyCommands failed (%s); commands still work when typed", exc)
+    # deleteWebhook here, so that its failure comes to the caller (ChatSide retries) as
+    # an exception; PTB's own try, in start_polling, would log it with a traceback.
+    await application.bot.delete_webhook()
     await application.start()
     await application.updater.start_polling(
         poll_interval=polling.interval,
         timeout=polling.timeout,
         allowed_updates=ALLOWED_UPDATES,
+        bootstrap_retries=-1,  # just done above; should it fail now, PTB retries it
+        error_callback=on_polling_error,
     )
     log.info("chat: answering commands as @%s", application.bot.username)
 
 
-async def stop(application: Application) -> None:
-    """Stop polling, let running handlers finish, close the connections."""
+async def halt(application: Application) -> None:
+    """Stop polling and handling, keep what is initialized: a failed start is retried."""
     if application.updater and application.updater.running:
         await application.updater.stop()
     if application.running:
         await application.stop()
+
+
+async def stop(application: Application) -> None:
+    """Stop polling, let running handlers finish, close the connections."""
+    await halt(application)
     await application.shutdown()
+    await application.bot.shutdown()  # its connections, opened by a getMe that failed
+
+
+class ChatSide:
+    """The chat side's life in the service. `run` starts it in the background and, when
+    Telegram fails (a 502 or a dropped connection on getMe or deleteWebhook), retries
+    with capped, jittered exponential backoff until it works: one bad answer at start
+    must not leave commands off for the life of the process. `report` hears each new
+    `state`. getUpdates' failures once polling are one line each, at most once a minute
+    per kind (a 409 Conflict: another bot polls with this token), never a traceback."""
+
+    def __init__(
+        self,
+        build: Callable[[], Application],
+        token: str,
+        polling: Polling | None = None,
+        report: Callable[[ChatSideState], None] = lambda state: None,
+    ):
+        self.build = build
+        self.token = token
+        self.polling = polling or Polling()
+        self.report = report
+        self.application: Application | None = None
+        self.state = ChatSideState("starting", datetime.now(UTC))
+        self._logged: dict[str, float] = {}
+
+    def _set(self, state: ChatSideState) -> None:
+        self.state = state
+        try:
+            self.report(state)
+        except Exception as exc:  # the state is for information; chat goes on without it
+            log.warning("chat: could not record the chat side's state (%s)", exc)
+
+    def describe(self, exc: BaseException) -> str:
+        """The failure in a few words (a proxy's error page left out), the token never
+        in them."""
+        text = (str(exc) or type(exc).__name__).split(". Parsing the server response")[0]
+        return text.replace(self.token, "[token]") if self.token else text
+
+    async def run(self) -> None:
+        """Start, retrying until it works (or the token is refused)."""
+        self._set(self.state)
+        delay = self.polling.retry_first
+        while True:
+            try:
+                if self.application is None:
+                    self.application = self.build()
+                await start(self.application, self.polling, self.polling_error)
+            except InvalidToken:
+                await self._halt()
+                log.error(
+                    "chat commands are off: Telegram refused the bot token; check "
+                    "TELEGRAM_BOT_TOKEN (digests cannot be sent with it either)"
+                )
+                self._set(replace(self.state, state="refused", last_error="token refused"))
+                return
+            except Exception as exc:
+                await self._halt()
+                wait = delay * random.uniform(0.5, 1.0)  # jittered: restarts do not align
+                error = self.describe(exc)
+                log.warning(
+                    "chat commands are off: the bot could not start polling (%s); "
+                    "retrying in %.1fs",
+                    error,
+                    wait,
+                )
+                failed = self.state.failed_starts + 1
+                self._set(replace(self.state, state="retrying", last_error=error,
+                                  failed_starts=failed))  # fmt: skip
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, self.polling.retry_max)
+                continue
+            failed = self.state.failed_starts
+            if failed:
+                log.info("chat: commands are on after %d failed starts", failed)
+            username = self.application.bot.username
+            self._set(
+                ChatSideState("on", datetime.now(UTC), self.state.last_error, failed, username)
+            )
+            return
+
+    async def _halt(self) -> None:
+        """What a failed start left running is stopped before the next try."""
+        if self.application is None:
+            return
+        try:
+            await halt(self.application)
+        except Exception as exc:  # the next try starts it again all the same
+            log.debug("chat: stopping after a failed start failed too (%s)", exc)
+
+    def polling_error(self, exc: TelegramError) -> None:
+        """PTB's updater calls this for every failed getUpdates, then retries by itself."""
+        if isinstance(exc, Conflict):
+            self._set(replace(self.state, conflict_at=datetime.now(UTC)))
+            kind = "conflict"
+            line = (
+                "chat: another bot instance is using this token (Telegram answered "
+                "getUpdates with 409 Conflict): stop the other one, or give each its own token"
+            )
+        else:
+            kind = type(exc).__name__
+            line = f"chat: getUpdates failed ({self.describe(exc)}); retrying"
+        now, last = time.monotonic(), self._logged.get(kind)
+        if last is not None and now - last < LOG_EVERY:
+            return
+        self._logged[kind] = now
+        log.warning("%s", line)
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            await stop(self.application)

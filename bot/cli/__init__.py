@@ -2,13 +2,15 @@
 the command's module (bot/cli/*.py: each `cmd_*` takes the arguments, the environment
 and the configuration, and returns the exit status).
 
-A user's mistake (bad config, unknown feed, unreadable file) prints a message and exits
-with a non-zero status; it never shows a traceback.
+A user's mistake (bad config, unknown feed, unreadable file) or the machine's fault (a
+damaged database, a full disk, a read-only folder) prints one message and exits with a
+non-zero status; it never shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +29,15 @@ from bot.errors import BotError, ConfigError, UsageError
 from bot.logs import setup_logging
 
 EXIT_USAGE = 2
+# OS errors that are the machine's, not the bot's, and what to do about each.
+MACHINE_FAULTS = {
+    errno.ENOSPC: "free some space and run it again",
+    errno.EDQUOT: "the disk quota is used up: free some space and run it again",
+    errno.EROFS: "that file system is read-only: check how it is mounted",
+    errno.EACCES: "check the permissions of the file and its folder",
+    errno.EPERM: "check the permissions of the file and its folder",
+    errno.EIO: "the disk failed to read or write: check it",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `… | head`: the reader has all it wanted
         return 0
+    except OSError as exc:  # the machine's fault (disk full, read-only): one line
+        if exc.errno not in MACHINE_FAULTS:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror}{where}; {MACHINE_FAULTS[exc.errno]}", file=sys.stderr)
+        return 1
 
 
 COMMANDS: dict[str, Callable[..., int]] = {

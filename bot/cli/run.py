@@ -4,8 +4,12 @@ and what chats changed beside it) and `health` while it runs (the Docker HEALTHC
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+from dataclasses import dataclass
 
-from bot.app import opened
+from bot.app import opened, read_service_state
+from bot.chat.service import ChatSideState
 from bot.config import BotConfig, Environment
 from bot.model import utc_now
 from bot.store import Store, database_exists
@@ -30,18 +34,62 @@ def cmd_check(args, env: Environment, config: BotConfig) -> int:
 
 
 def cmd_health(args, env, config) -> int:
+    """Exit 1 when polling is not recent (Docker restarts the container). The chat side
+    only colours the text: "degraded" while chat commands are off (a Telegram outage,
+    retried by the service) exits 0, since a restart would not bring Telegram back."""
     with opened(env, config) as app:
         last = app.store.last_cycle()
         limit = 3 * app.tick_seconds() + 600
+    chat = service_line(read_service_state(env.database_url))
     if last is None:
-        print("unhealthy: no poll cycle has run yet")
+        print("unhealthy: no poll cycle has run yet" + chat.text)
         return 1
     age = (utc_now() - last["finished_at"]).total_seconds()
     if age > limit:
-        print(f"unhealthy: the last poll cycle finished {age:.0f}s ago")
+        print(f"unhealthy: the last poll cycle finished {age:.0f}s ago" + chat.text)
         return 1
-    print(f"ok: last poll cycle {age:.0f}s ago")
+    print(f"{'ok' if chat.working else 'degraded'}: last poll cycle {age:.0f}s ago" + chat.text)
     return 0
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    text: str  # "; chat commands: on since …", or "" when no service said anything
+    working: bool
+
+
+def service_line(state: dict | None) -> ServiceLine:
+    """What the service's state file (bot.app.App.write_state) says, for `health`."""
+    if not state:
+        return ServiceLine("", True)
+    if state.get("stopped"):
+        when = str(state.get("updated_at", "?"))[:16].replace("T", " ")
+        return ServiceLine(f"; the service stopped at {when} UTC", True)
+    if state.get("host") == socket.gethostname() and not _alive(state.get("pid")):
+        return ServiceLine(f"; the service (pid {state.get('pid')}) is not running", True)
+    if not state.get("chat"):
+        return ServiceLine("", True)
+    try:
+        chat = ChatSideState.from_dict(state["chat"])
+    except (TypeError, ValueError):
+        return ServiceLine("; chat commands: unknown (unreadable state)", True)
+    now = utc_now()
+    if chat.state in ("retrying", "refused"):
+        return ServiceLine(f"; chat commands {chat.describe(now)}", False)
+    return ServiceLine(f"; chat commands: {chat.describe(now)}", chat.working(now))
+
+
+def _alive(pid) -> bool:
+    """Is there a process `pid` on this machine (one we may not signal counts)?"""
+    try:
+        if int(pid) <= 0:
+            return False
+        os.kill(int(pid), 0)
+    except (TypeError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def chat_changes(env, config) -> list[str]:

@@ -8,7 +8,8 @@ the query loosened until every full-text engine can answer it, in the same AST:
   database's WHERE; inside OR they are dropped (looser);
 - `=EXACT` words become their folded form (the index folds case and accents);
 - NOT is kept only around a part the index answers exactly; otherwise it is dropped;
-- an OR with a part that cannot be looked up is dropped (it could match anything).
+- an OR with a part that cannot be looked up, or that is only NOT, is dropped (it could
+  match anything); NOT (NOT x) is x.
 
 `exact` says whether nothing was loosened, so that an index that renders the plan
 faithfully finds exactly what the matcher matches (the store may then count without
@@ -71,8 +72,8 @@ def _loosen(node: Node) -> tuple[Node | None, bool]:
         return Near(left, right, node.distance), left_exact and right_exact
     if isinstance(node, Or):
         loosened = [_loosen(item) for item in node.items]
-        if any(text is None for text, _ in loosened):
-            return None, False
+        if any(text is None or not _has_positive(text) for text, _ in loosened):
+            return None, False  # (a OR NOT b) holds for nearly every article
         return _flat(Or, [t for t, _ in loosened]), all(e for _, e in loosened)
     if isinstance(node, And):
         loosened = [_loosen(item) for item in node.items]
@@ -87,6 +88,8 @@ def _loosen(node: Node) -> tuple[Node | None, bool]:
         inner, exact = _loosen(node.item)
         if inner is None or not exact:
             return None, False
+        if isinstance(inner, Not):
+            return inner.item, True  # NOT (NOT x) is x
         return Not(inner), True
     return None, False  # a filter below the top level
 

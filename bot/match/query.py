@@ -185,10 +185,22 @@ class _Parser:
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def unary(self) -> Node:
-        if self.current.kind == "not":
-            self.advance()
-            return Not(self.unary())
-        return self.near()
+        if self.current.kind != "not":
+            return self.near()
+        self.advance()
+        if self.current.kind != "not":
+            return Not(self.near())
+        # NOT NOT …: each further NOT is one level deeper, as a parenthesis is (a run of
+        # them was a recursion per NOT, however long)
+        token = self.current
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(
+                token.column, f"too deeply nested (at most {MAX_DEPTH} levels; NOT NOT is one)"
+            )
+        node = Not(self.unary())
+        self.depth -= 1
+        return node
 
     def near(self) -> Node:
         node = self.primary()

@@ -3,10 +3,17 @@
 pipeline.py does this for a feed; here it is done for a chat. The outbox is written
 before anything is sent (bot/delivery/outbox.py sends it), together with the chat's new
 state, so a crash at any point neither loses an article nor gives it to a chat twice.
+
+These run on the service's event loop, which also answers chats: the CPU part (reading
+the candidates, grouping and ranking thousands of them, rendering) runs in a worker
+thread (`_compose_and_render`), as search's does; the store's writes and the sends stay
+where they were. A thread, not a process: the GIL is handed back to the loop every few
+milliseconds, which is all a chat command needs, and nothing is copied between processes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -155,6 +162,17 @@ def compose_for(
     )
 
 
+def _compose_and_render(store: Store, plan: ChatPlan, **options) -> tuple[Digest, list[str]]:
+    """compose_for and render: what a digest costs in CPU, for a worker thread."""
+    digest = compose_for(store, plan, **options)
+    return digest, render(digest)
+
+
+async def _composed(store: Store, plan: ChatPlan, **options) -> tuple[Digest, list[str]]:
+    """The digest or alert and its parts, built off the event loop."""
+    return await asyncio.to_thread(_compose_and_render, store, plan, **options)
+
+
 async def digest_chat(
     store: Store,
     sender: Sender | None,
@@ -172,8 +190,9 @@ async def digest_chat(
         report = await flush(store, sender, chat=plan.key)
     state = store.chat_state(plan.key)
     start = since or state.last_digest_at or now - FIRST_DIGEST_WINDOW
-    digest = compose_for(store, plan, kind="digest", now=now, since=start, max_items=max_items)
-    parts = render(digest)
+    digest, parts = await _composed(
+        store, plan, kind="digest", now=now, since=start, max_items=max_items
+    )
     outcome = DigestOutcome(plan, digest, parts, report=report)
     if dry_run:
         return outcome
@@ -211,11 +230,12 @@ async def alert_pass(
         if not plan.alert_topics:
             continue
         since = store.chat_state(plan.key).alerts_since or now
-        digest = compose_for(store, plan, kind="alert", now=now, since=since, max_items=max_items)
+        digest, parts = await _composed(
+            store, plan, kind="alert", now=now, since=since, max_items=max_items
+        )
         if digest.empty:
             store.update_chat(plan.key, alerts_since=now)
             continue
-        parts = render(digest)
         single = len(digest.article_ids) == 1
         store.enqueue(
             chat=plan.key,

@@ -103,8 +103,9 @@ def search(
     index: SqliteSearch, feeds: Mapping[str, int], request: SearchRequest, now: datetime
 ) -> SearchResults:
     """Run a search. `feeds` maps feed names to ids (for feed filters). QueryError for a
-    query that does not parse; Refused for one that would read everything; UsageError
-    for a bad option."""
+    query that does not parse or that the index cannot read (bot/store/search_sqlite.py
+    checks each expression before it runs); Refused for one that would read everything;
+    UsageError for a bad option. Nothing else, whatever the query text."""
     if request.sort not in SORTS:
         raise UsageError(f"search: --sort must be one of {', '.join(SORTS)}")
     if not 1 <= request.limit <= MAX_LIMIT or request.offset < 0:

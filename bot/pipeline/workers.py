@@ -11,10 +11,14 @@ time, and writers in several processes also keep invalidating each other's page 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import os
 import queue
+import signal
+import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -33,6 +37,7 @@ from bot.store.db import make_engine
 MIN_FEEDS_PER_WORKER = 100  # below this, starting a process costs more than it saves
 MAX_AUTO_WORKERS = 4
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 CHANNEL_SIZE = 64  # fetched feeds in flight to the writer, at most
 GROUP_SIZE = 16  # feeds written per transaction, at most
 GROUP_WAIT = 0.02  # seconds the writer waits to fill a group
@@ -85,12 +90,14 @@ def poll_in_processes(
     outcomes: dict[int, FeedOutcome] = {}
     store.engine.dispose()  # no pooled connection may cross a fork
     # With fork, initializer arguments reach the workers as memory, not pickles: the
-    # shards go that way, and each task names its shard by index.
+    # shards go that way, and each task names its shard by index. The workers are forked
+    # by this thread, which outlives them (the pool is shut down before it returns): a
+    # parent-death signal follows the thread that forked, not the process.
     with ProcessPoolExecutor(
         len(shards),
         mp_context=context,
         initializer=_init_worker,
-        initargs=(channel, shards, matcher, str(store.engine.url)),
+        initargs=(channel, shards, matcher, str(store.engine.url), os.getpid()),
     ) as pool:
         futures = [pool.submit(_fetch_shard, share, policy, i) for i in range(len(shards))]
         total = sum(map(len, shards))
@@ -134,9 +141,31 @@ def _init_worker(
     shards: list[list[FeedState]],
     matcher: Matcher,
     database_url: str,
+    parent: int,
 ) -> None:
     global _channel, _shards, _matcher, _database_url
+    _die_with_parent(parent)
     _channel, _shards, _matcher, _database_url = channel, shards, matcher, database_url
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive the process that started it (`kill -9` of a poll): it
+    would idle on forever, waiting on a queue the dead parent never fills. On Linux the
+    kernel kills it when the parent dies; elsewhere a thread looks once a second. The
+    parent may have died before that was set up: then this worker goes at once."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _known(feed_id: int, entry_ids: list[str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ statements are in the repository modules, each owning:
 - search_rows.py: the per-hit rows search ranks and filters by
 - article_days.py: the id floor of each publication day (search's --since shortcut)
 - tables.py: the schema as SQLAlchemy tables; db.py: engine, migrations, SQLite specifics
+- locks.py: file locks beside the database (one poll cycle, one migration, one service)
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from bot.store.chat_rows import (
     spike_sent,
     watch_topic_id,
 )
-from bot.store.db import cycle_lock, database_exists, make_engine, migrate
+from bot.store.db import database_exists, database_path, make_engine, migrate
 from bot.store.feed_rows import (
     add_feed,
     feed_ids,
@@ -71,6 +72,7 @@ from bot.store.feed_rows import (
     sync_declared,
 )
 from bot.store.fts import newest_article
+from bot.store.locks import cycle_lock, service_lock
 from bot.store.match_rows import (
     add_matches,
     forget_topic,
@@ -132,17 +134,28 @@ class Store:
 
     @classmethod
     def open(cls, database_url: str) -> Store:
-        """Open (creating if needed) and migrate the database at database_url."""
+        """Open (creating if needed) and migrate the database at database_url. A database
+        already at the newest schema is only read here: read-only commands work on a
+        read-only one. Faults of the file or the disk are StoreErrors (bot.store.db)."""
         engine = make_engine(database_url)
-        migrate(engine)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     def close(self) -> None:
         self.engine.dispose()
 
     def cycle_lock(self):
-        """Context manager: whether this process may run a poll cycle now (bot.store.db)."""
-        return cycle_lock(self.engine)
+        """Context manager: whether this process may run a poll cycle now (bot.store.locks)."""
+        return cycle_lock(database_path(self.engine))
+
+    def service_lock(self):
+        """Context manager: None when this process is now the database's one service, else
+        who is ("pid 1234 on host-x since 2026-12-04 01:50 UTC"; bot.store.locks)."""
+        return service_lock(database_path(self.engine))
 
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
         specs = list(specs)

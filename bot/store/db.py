@@ -1,20 +1,22 @@
-"""Engine creation and migrations: SQLite specifics (WAL, pragmas, the bound on IN lists)
-live here only."""
+"""Engine creation and migrations: SQLite specifics (WAL, pragmas, the bound on IN lists,
+what its faults mean to a user) live here only. File locks are in locks.py."""
 
 from __future__ import annotations
 
-import fcntl
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from bot.errors import StoreError
+from bot.store.locks import migrate_lock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision (tests check it against the migrations folder). A
@@ -25,18 +27,147 @@ IN_BATCH = 500  # bound on IN (...) lists: values per statement
 
 
 def make_engine(database_url: str) -> Engine:
-    """An engine for the URL; for SQLite the file's folder is created and WAL is on."""
+    """An engine for the URL; for SQLite the file's folder is created and WAL is on.
+
+    A fault of the file or the machine (damaged, read-only, disk full, unreadable) comes
+    out of any statement as one StoreError that says what, where and what to do."""
     try:
         url = make_url(database_url)
     except ArgumentError:
         raise StoreError(f"DATABASE_URL is not a database URL: {database_url!r}") from None
     if url.get_backend_name() != "sqlite":
         raise StoreError(f"{url.get_backend_name()} is not supported yet; use sqlite:///PATH")
+    path = None
     if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = str(Path(url.database).expanduser())
+        _prepare_folder(path)
+        url = url.set(database=path)
     engine = create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
+    if path is not None:
+        event.listen(engine, "do_connect", partial(_open_read_only_folder, path))
+        event.listen(engine, "handle_error", partial(_storage_fault, path))
     return engine
+
+
+def database_path(engine: Engine) -> str | None:
+    """The SQLite file behind the engine; None for an in-memory database."""
+    database = engine.url.database
+    return database if database and database != ":memory:" else None
+
+
+def _prepare_folder(path: str) -> None:
+    """The database's folder, created if need be; a path that cannot hold a database is
+    one clear error, not SQLite's "unable to open database file"."""
+    where = Path(path)
+    if where.is_dir():
+        raise StoreError(
+            f"DATABASE_URL points at {where.resolve()}, a folder, not a database file; "
+            f"name a file in it, e.g. sqlite:///{where / 'bot.db'}"
+        )
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database's folder {where.parent} ({exc.strerror}); "
+            "check DATABASE_URL and the permissions of the folders above it"
+        ) from None
+
+
+def _open_read_only_folder(path: str, _dialect, _record, cargs, cparams) -> None:
+    """In a folder we cannot write, SQLite cannot make the WAL's -shm file, so even a read
+    fails ("unable to open database file"). With no log left to read, the file alone is the
+    database: open it immutable (nothing can write it meanwhile; a writer would have made
+    the -wal first). With a log and its -shm, SQLite reads both as they are."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.access(folder, os.W_OK) or not os.path.exists(path):
+        return
+    wal = f"{path}-wal"
+    if os.path.exists(wal) and os.path.getsize(wal) > 0:
+        if os.path.exists(f"{path}-shm"):
+            return
+        raise StoreError(
+            f"{wal} holds changes not yet in {path}, and its folder is read-only, so they "
+            "cannot be read; run any command once with write access to the folder",
+            fault="read-only",
+        )
+    cargs[0] = f"file:{quote(os.path.abspath(path))}?immutable=1"
+    cparams["uri"] = True
+
+
+FULL_BELOW = 1 << 20  # bytes free under which a failed write is taken for a full disk
+SQLITE_CORRUPT_VTAB = 267  # a virtual table (the full-text index) is damaged, not the file
+
+
+def _full(path: str) -> bool:
+    """Is the disk holding path (all but) full? SQLite reports a full disk as an I/O error
+    when the WAL's index file cannot grow, or when a write is refused whole."""
+    try:
+        stat = os.statvfs(os.path.dirname(path))
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < FULL_BELOW
+
+
+def _storage_fault(path: str, context) -> None:
+    """handle_error: SQLite's faults of the file or the machine → one StoreError each."""
+    exc = context.original_exception
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None or code == SQLITE_CORRUPT_VTAB:
+        return
+    where = os.path.abspath(path)
+    primary = code & 0xFF
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        fault, message = (
+            "damaged",
+            (
+                f"the database file {where} is damaged ({exc}); stop the bot and restore it from "
+                "a backup (or move it aside to start an empty archive)"
+            ),
+        )
+    elif primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and _full(where)):
+        fault, message = (
+            "full",
+            (
+                f"the disk holding {where} is full; free some space and run it again "
+                "(what was being written is not saved; nothing stored before is lost)"
+            ),
+        )
+    elif primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        fault, message = (
+            "read-only",
+            (
+                f"cannot write to the database {where}: it is read-only here; check the "
+                "permissions of the file and its folder (stats, search and health only read)"
+            ),
+        )
+    elif primary == sqlite3.SQLITE_CANTOPEN and not os.path.exists(where):
+        fault, message = (
+            "unreadable",
+            (
+                f"cannot create the database {where}: this user may not write to its folder; "
+                "check DATABASE_URL and the folder's permissions"
+            ),
+        )
+    elif primary == sqlite3.SQLITE_CANTOPEN:
+        fault, message = (
+            "unreadable",
+            (
+                f"cannot open the database {where}; check that it and its folder exist and "
+                "that this user may read and write them (DATABASE_URL)"
+            ),
+        )
+    elif primary == sqlite3.SQLITE_IOERR:
+        fault, message = (
+            "unreadable",
+            (
+                f"cannot read or write the database {where} ({exc.sqlite_errorname}); check "
+                "that its disk works and has free space, and the limit on file size (ulimit -f)"
+            ),
+        )
+    else:
+        return
+    raise StoreError(message, fault=fault) from exc
 
 
 def database_exists(database_url: str) -> bool:
@@ -94,7 +225,7 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with _file_lock(engine, "migrate-lock", wait=True):
+    with migrate_lock(database_path(engine)):
         # Two processes started on a new database (the service and `health`) would both
         # create the tables; the second waits here and then finds them made.
         if current_revision(engine) == SCHEMA_HEAD:
@@ -105,35 +236,3 @@ def migrate(engine: Engine) -> None:
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot migrate the database: {exc}") from exc
-
-
-@contextmanager
-def _file_lock(engine: Engine, suffix: str, *, wait: bool) -> Iterator[bool]:
-    """An advisory lock on a file beside the database: yields whether we hold it (always,
-    when waiting). The OS drops it if the process dies. In-memory databases need none."""
-    database = engine.url.database
-    if not database or database == ":memory:":
-        yield True
-        return
-    fd = os.open(f"{database}.{suffix}", os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def cycle_lock(engine: Engine) -> Iterator[bool]:
-    """Hold the database's poll lock if it is free: yields whether we hold it.
-
-    One poll cycle at a time per database, across processes (the service and a manual
-    `poll`): two cycles would fetch every feed twice and race to store the same entries.
-    An advisory lock on a file beside the database; the OS drops it if a process dies.
-    """
-    with _file_lock(engine, "poll-lock", wait=False) as ours:
-        yield ours

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from functools import cache
+import threading
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from sqlalchemy import Connection
 
@@ -170,6 +172,13 @@ def is_agreed_word(word: str) -> bool:
 
 _COLUMNS = {None: "", "title": "{title extra}: ", "body": "{body extra}: "}
 MARKED = f'extra: "{MARKER}"'
+# How tightly a rendered part holds together. In FTS5's grammar NOT binds tighter than
+# AND, and AND than OR, each left-associative: a part is parenthesized only where a looser
+# one would be misread. FTS5's parser has a fixed stack (100 entries in SQLite 3.40) and
+# every pending operator and parenthesis takes one, so the renderer spends few: a chain
+# of NOTs is one NOT of an OR, and of the operands of AND and OR the one that needs the
+# most stack goes first, where nothing waits beside it.
+_OR, _AND, _NOT, _ATOM = range(4)
 
 
 def match_expression(node: Node) -> str:
@@ -187,72 +196,161 @@ def renders_exactly(node: Node) -> bool:
     return renderer.exact
 
 
+def expression_problem(expression: str) -> str | None:
+    """FTS5's own message when the linked SQLite cannot take this MATCH expression (its
+    parser's stack overflows, say), else None. Asked of an empty in-memory table with the
+    index's columns and tokenizer, so a failure there is the expression's, never a damaged
+    index's."""
+    return _expression_problem(expression)
+
+
+@cache
+def _scratch() -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute(
+        f"CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, extra, tokenize='{TOKENIZER}')"
+    )
+    return conn
+
+
+_scratch_lock = threading.Lock()
+
+
+@lru_cache(maxsize=256)
+def _expression_problem(expression: str) -> str | None:
+    with _scratch_lock:  # one connection for every thread: its statements in turn
+        try:
+            _scratch().execute(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expression,)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            return str(exc)
+    return None
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A rendered part: its text, how tightly it binds, and how many parser stack entries
+    reading it takes (an estimate that orders operands, not a promise)."""
+
+    text: str
+    binds: int
+    stack: int = 1
+
+
+def _wrap(part: _Part, binds: int) -> _Part:
+    """The part, parenthesized when it binds looser than `binds`."""
+    if part.binds >= binds:
+        return part
+    return _Part(f"({part.text})", _ATOM, part.stack + 1)
+
+
+def _joined(parts: list[_Part], operator: str, binds: int) -> _Part:
+    """Parts joined by one operator, the one needing most stack first (AND and OR do not
+    care about order): while a later operand is read, `expr OPERATOR` waits below it."""
+    if len(parts) == 1:
+        return parts[0]
+    parts = sorted(parts, key=lambda p: -p.stack)  # stable: the query's order otherwise
+    stack = max(parts[0].stack, *(2 + p.stack for p in parts[1:]))
+    return _Part(f" {operator} ".join(p.text for p in parts), binds, stack)
+
+
+def _atom(text: str) -> _Part:
+    return _Part(text, _ATOM, 4 if text.startswith("{") else 1)  # {columns}: "word"
+
+
 class _Renderer:
     def __init__(self):
         self.exact = True
 
     def render(self, node: Node) -> str:
+        return self._part(node).text
+
+    def _part(self, node: Node) -> _Part:
         if isinstance(node, Term):
             if not is_agreed_word(node.word):
-                return MARKED  # only a marked article can hold such a word
+                return _atom(MARKED)  # only a marked article can hold such a word
             star = "*" if node.prefix else ""
-            return f"{_COLUMNS[node.field]}{_quote(node.word)}{star}"
+            return _atom(f"{_COLUMNS[node.field]}{_quote(node.word)}{star}")
         if isinstance(node, Phrase):
             if len(node.words) == 1:
-                return self.render(Term(node.words[0], field=node.field))
+                return self._part(Term(node.words[0], field=node.field))
             if not all(map(is_agreed_word, node.words)):
-                return MARKED
-            phrase = _quote(" ".join(node.words))
-            marked = _marked_branch([_Words(node.words, node.field)])
-            return f"({_COLUMNS[node.field]}{phrase} OR {marked})"
+                return _atom(MARKED)
+            phrase = _atom(f"{_COLUMNS[node.field]}{_quote(' '.join(node.words))}")
+            return _joined([phrase, _marked_branch([_Words(node.words, node.field)])], "OR", _OR)
         if isinstance(node, Near):
             return self._near(node)
         if isinstance(node, Or):
             # The phrases of an OR share one marked branch (one word each, each once).
             phrases = [i for i in node.items if _is_plain_phrase(i)]
-            parts = [self.render(i) for i in node.items if not _is_plain_phrase(i)]
-            parts += [f"{_COLUMNS[p.field]}{_quote(' '.join(p.words))}" for p in phrases]
+            parts = [self._part(i) for i in node.items if not _is_plain_phrase(i)]
+            parts += [_atom(f"{_COLUMNS[p.field]}{_quote(' '.join(p.words))}") for p in phrases]
             if phrases:
                 parts.append(_marked_branch([_Words(p.words, p.field) for p in phrases]))
-            return "(" + " OR ".join(parts) + ")"
+            return _joined(parts, "OR", _OR)
         if isinstance(node, And):
-            positive = [self.render(i) for i in node.items if not isinstance(i, Not)]
-            negative = [self.render(i.item) for i in node.items if isinstance(i, Not)]
+            positive = [self._part(i) for i in node.items if not isinstance(i, Not)]
+            # NOT (a OR b) excludes a and b: one NOT group for all (see _and_not).
+            negative = [
+                self._part(n)
+                for i in node.items
+                if isinstance(i, Not)
+                for n in (i.item.items if isinstance(i.item, Or) else (i.item,))
+            ]
             if not positive:
                 raise ValueError("an AND needs a positive item to render")
-            # A marked article is never excluded: its words may hide from the index.
-            text = " AND ".join(positive)
-            for item in negative:
-                text = f"({text}) NOT ({item} NOT {MARKED})"
-            return f"({text})"
+            return self._and_not([_wrap(p, _AND) for p in positive], negative)
         raise ValueError(f"cannot render {node!r} for FTS5")
 
-    def _near(self, node: Near) -> str:
+    def _and_not(self, positive: list[_Part], negative: list[_Part]) -> _Part:
+        """positive AND … NOT (what none of the negatives may match). A marked article is
+        never excluded (its words may hide from the index): NOT a NOT b is rendered
+        NOT (a NOT marker OR b NOT marker), one NOT however many there are."""
+        excluded = [_wrap(n, _AND) for n in negative if n.text != MARKED]
+        if not excluded:
+            return _joined(positive, "AND", _AND)
+        unless_marked = [
+            _Part(f"{n.text} NOT {MARKED}", min(n.binds, _NOT), max(n.stack, 3)) for n in excluded
+        ]
+        group = _wrap(_joined(unless_marked, "OR", _OR), _ATOM)
+        # NOT binds tighter than AND: the first operand alone takes it, which is the same
+        # (a NOT x) AND b; the one needing most stack goes there, with nothing beside it.
+        first, *rest = sorted(positive, key=lambda p: -p.stack)
+        first = _wrap(first, _NOT)
+        head = _Part(f"{first.text} NOT {group.text}", _NOT, max(first.stack, 2 + group.stack))
+        if not rest:
+            return head
+        rest_part = _joined(rest, "AND", _AND)
+        stack = max(head.stack, 2 + rest_part.stack)
+        return _Part(f"{head.text} AND {rest_part.text}", _AND, stack)
+
+    def _near(self, node: Near) -> _Part:
         """FTS5 NEAR groups, one per pair of the sides' phrases (NEAR takes phrases only).
         FTS5 counts the words between two phrases, the matcher one more (adjacent words
         are 1 apart): NEAR/n is FTS5's n-1, exact for sides with distinct words. Sides
         that share a word (they could overlap) or have a prefix: FTS5's n (looser). Too
         many pairs: both sides present. A marked article needs only a word of the left
         side (_marked_branch)."""
-        loose = f"({self.render(node.left)} AND {self.render(node.right)})"
+        loose = [_wrap(self._part(node.left), _AND), _wrap(self._part(node.right), _AND)]
         lefts, rights = _phrases(node.left), _phrases(node.right)
         if lefts is None or rights is None or len(lefts) * len(rights) > MAX_NEAR_PAIRS:
             self.exact = False
-            return loose
+            return _joined(loose, "AND", _AND)
         groups = []
         for left in lefts:
             for right in rights:
                 field = _common_field(left.field, right.field)
                 if field is False:
                     self.exact = False
-                    return loose
+                    return _joined(loose, "AND", _AND)
                 distance = node.distance - 1
                 if left.prefix or right.prefix or set(left.words) & set(right.words):
                     distance = node.distance
                     self.exact = False
                 pair = f"{_near_phrase(left)} {_near_phrase(right)}"
-                groups.append(f"{_COLUMNS[field]}NEAR({pair}, {distance})")
-        return f"({' OR '.join(groups)} OR {_marked_branch(lefts)})"
+                groups.append(_Part(f"{_COLUMNS[field]}NEAR({pair}, {distance})", _ATOM, 7))
+        return _joined([*groups, _marked_branch(lefts)], "OR", _OR)
 
 
 def _is_plain_phrase(node: Node) -> bool:
@@ -260,7 +358,7 @@ def _is_plain_phrase(node: Node) -> bool:
     return isinstance(node, Phrase) and len(node.words) > 1 and all(map(is_agreed_word, node.words))
 
 
-def _marked_branch(alternatives: list[_Words]) -> str:
+def _marked_branch(alternatives: list[_Words]) -> _Part:
     """What finds a marked article the matcher may match where the index cannot tell
     (its words may hide in `extra`): the longest word of any alternative, with the
     marker. One word, not all: bm25 works out the document frequency of every phrase
@@ -271,9 +369,8 @@ def _marked_branch(alternatives: list[_Words]) -> str:
         word = max(alternative.words, key=len)
         star = "*" if alternative.prefix else ""
         words[f"{_COLUMNS[alternative.field]}{_quote(word)}{star}"] = None
-    words = list(words)
-    either = words[0] if len(words) == 1 else "(" + " OR ".join(words) + ")"
-    return f"({either} AND {MARKED})"
+    either = _wrap(_joined([_atom(w) for w in words], "OR", _OR), _AND)
+    return _joined([either, _atom(MARKED)], "AND", _AND)
 
 
 def _near_phrase(words: _Words) -> str:

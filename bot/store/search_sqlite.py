@@ -20,7 +20,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StoreError
+from bot.match.ast import Node
 from bot.match.plan import Plan
+from bot.match.query import QueryError
 from bot.store.article_days import first_id_since, rebuild_article_days, record_new_articles
 from bot.store.db import sqlite_time
 from bot.store.fts import (
@@ -30,6 +32,7 @@ from bot.store.fts import (
     MARKED,
     REBUILD,
     TITLE_WEIGHT,
+    expression_problem,
     extra_terms,
     fts_index_new,
     match_expression,
@@ -110,7 +113,7 @@ class SqliteSearch:
                 with conn.begin():  # a read transaction: counts and pages agree
                     yield self
             except DBAPIError as exc:
-                raise _index_error(exc) from exc
+                raise _query_error(exc) or _index_error(exc) from exc
             finally:
                 self._conn = None
                 raw.set_progress_handler(None, 0)
@@ -153,7 +156,7 @@ class SqliteSearch:
             )
             page = f"ORDER BY {order} LIMIT :limit OFFSET :offset"
             params |= {
-                "match": match_expression(plan.text),
+                "match": _expression(plan.text),
                 "now": _julian(now or datetime.now(UTC)),
                 "limit": limit,
                 "offset": offset,
@@ -180,7 +183,7 @@ class SqliteSearch:
         not the year's."""
         with self._reading() as conn:
             where, params = _where(conn, filters)
-            params |= {"match": match_expression(plan.text), "now": _julian(now)}
+            params |= {"match": _expression(plan.text), "now": _julian(now)}
             params |= {"limit": limit, "offset": offset}
 
             def newest(window: str) -> list:
@@ -212,7 +215,7 @@ class SqliteSearch:
 
     def count(self, plan: Plan, filters: Filters) -> int:
         """How many articles the index finds."""
-        match = match_expression(plan.text)
+        match = _expression(plan.text)
         with self._reading() as conn:
             where, params = _where(conn, filters)
             params["match"] = match
@@ -231,7 +234,7 @@ class SqliteSearch:
             if not conn.exec_driver_sql(_ANY_MARKED).first():
                 return []
             where, params = _where(conn, filters)
-            params |= {"match": f"({match_expression(plan.text)}) AND {MARKED}", "n": limit}
+            params |= {"match": _expression(plan.text, marked=True), "n": limit}
             statement = (
                 f"SELECT f.rowid FROM {_HITS} WHERE articles_fts MATCH :match{where} LIMIT :n"
             )
@@ -281,12 +284,24 @@ class SqliteSearch:
             return conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
 
     def check(self) -> str | None:
-        """None when the index is present and agrees with the articles; else what is wrong."""
+        """None when the index is present and agrees with the articles; else what is wrong.
+
+        A damaged database file is a StoreError (restore it), not the index's problem: a
+        rebuild would not help."""
         try:
             with self.engine.begin() as conn:
                 conn.exec_driver_sql(INTEGRITY_CHECK)
         except DBAPIError as exc:
             return str(_index_error(exc))
+        except StoreError as exc:
+            if exc.fault != "read-only":
+                raise
+            raise StoreError(
+                f"checking the index needs write access to {self.engine.url.database}: "
+                "SQLite checks it with a write statement (one that changes nothing); run "
+                "`reindex --check` as a user who may write the file and its folder",
+                fault="read-only",
+            ) from exc
         return None
 
 
@@ -315,6 +330,42 @@ def _drop_leftovers(conn: Connection) -> None:
     ).scalars()
     for name in list(names):
         conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+
+def _expression(text: Node, *, marked: bool = False) -> str:
+    """The MATCH expression of a plan's text (with `marked`: of its marked articles only),
+    checked before it runs: QueryError when the linked SQLite's FTS5 cannot read it (its
+    parser's stack is fixed; bot/store/fts.py keeps expressions shallow, so only a query
+    near the parser's limits could come close)."""
+    expression = match_expression(text)
+    if marked:
+        expression = f"({expression}) AND {MARKED}"
+    problem = expression_problem(expression)
+    if problem is not None:
+        raise _too_complex(problem)
+    return expression
+
+
+def _too_complex(problem: str) -> QueryError:
+    nested = any(word in problem for word in ("stack", "too large", "depth"))
+    hint = "; write it with fewer parentheses inside one another" if nested else ""
+    return QueryError(1, f"the search index cannot read this query ({problem}){hint}")
+
+
+def _query_error(exc: DBAPIError) -> QueryError | None:
+    """A QueryError when a search statement failed because of its MATCH expression: FTS5
+    reports what it cannot read as an OperationalError ("fts5: syntax error near …",
+    "fts5: parser stack overflow", "fts5 expression tree is too large"), while a damaged
+    index is a DatabaseError of another kind (SQLITE_CORRUPT). Expressions are checked
+    before they run (_expression); this is for whatever that check could not foresee."""
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    if (
+        isinstance(exc.orig, sqlite3.OperationalError)
+        and "fts5" in message.lower()
+        and "no such" not in message
+    ):
+        return _too_complex(message)
+    return None
 
 
 def _index_error(exc: DBAPIError) -> StoreError:

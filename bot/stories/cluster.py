@@ -5,17 +5,29 @@ One rule of what a copy is (bot/stories/sketch.py), two ways of grouping. Search
 copies. A digest's `cluster` weighs thousands of stories at once: two are one when
 their headlines are the same, or share most of their content words (Jaccard of the word
 sets at least TITLE_SIMILAR: Google News items have nothing but a headline), or their
-sketches call them copies; pairs are found by prefix filtering over an inverted index,
-not the n² comparisons of a loop. Pure: texts in, groups out.
+sketches call them copies. Pure: texts in, groups out.
+
+Pairs are found by prefix filtering over an inverted index (`_join_similar`), not the n²
+comparisons of a loop, and kept near-linear where plain prefix filtering is not:
+- tokens are counted once per story found so far, not once per article, so the words of
+  a story carried 500 times are rare (they tell that story apart), and a token only one
+  story has is never indexed (its copies are already one);
+- headlines are indexed by pairs of words from a slightly longer prefix (two sets that
+  share enough words share two in those prefixes), which common words alone rarely are;
+- an index entry holds at most a few stories (POSTING_CAP, TITLE_POSTING_CAP): a token
+  more stories share, court-docket or press-release boilerplate, a word like "asylum",
+  tells nothing, and probing it made 5,000 docket items take minutes. Only pairs whose
+  every shared early token is such a token can be missed; copies share their own text.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import combinations
 
 from bot.match.text import fold, split_words
 from bot.stories.sketch import THRESHOLD as COPY_THRESHOLD
@@ -23,6 +35,8 @@ from bot.stories.sketch import WINDOW, similarity, sketch
 
 TITLE_SIMILAR = 0.6
 MIN_TITLE_WORDS = 3  # shorter headlines ("Asylum news") only cluster when identical
+POSTING_CAP = 16  # stories an index entry of sketch hashes holds; past it the hash is boilerplate
+TITLE_POSTING_CAP = 32  # the same for pairs of headline words
 
 _STOPWORDS = """a an and are as at be by for from has have in is it its of on or that the this
     to was were will with after over new says said el la los las de del en y que por para con
@@ -43,65 +57,124 @@ def cluster(stories: Sequence[StoryText]) -> list[list[int]]:
     ordered by their first member."""
     titles = [_title_words(s.title) for s in stories]
     sketches = [sketch(s.title, s.text) if s.text.strip() else frozenset() for s in stories]
-    parent = list(range(len(stories)))
+    groups = _Groups(len(stories))
+    exact: dict[str, int] = {}
+    for i, story in enumerate(stories):
+        key = " ".join(_words(story.title))
+        if key:
+            groups.join(i, exact.setdefault(key, i))
+    # Jaccard ≥ t needs t·|s| shared words, two of them at least (MIN_TITLE_WORDS).
+    _join_similar(titles, groups, TITLE_SIMILAR, TITLE_SIMILAR, cap=TITLE_POSTING_CAP, keys=2)
+    # Sketches that search calls copies share at least COPY_THRESHOLD of the bottom
+    # SKETCH_SIZE hashes of their union: COPY_THRESHOLD of the larger sketch's hashes, and
+    # a plain Jaccard of at least T/(2-T). Pairs are found at those bounds and confirmed
+    # with search's own estimate.
+    _join_similar(
+        sketches, groups, COPY_THRESHOLD, COPY_THRESHOLD / (2 - COPY_THRESHOLD),
+        cap=POSTING_CAP, confirm=_copies,
+    )  # fmt: skip
+    members: defaultdict[int, list[int]] = defaultdict(list)
+    for i in range(len(stories)):
+        members[groups.root(i)].append(i)
+    return sorted(members.values(), key=lambda group: group[0])
 
-    def root(i: int) -> int:
+
+class _Groups:
+    """Union-find over indexes: each group is named by its smallest member."""
+
+    def __init__(self, size: int):
+        self.parent = list(range(size))
+
+    def root(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    def join(i: int, j: int) -> None:
-        a, b = root(i), root(j)
+    def join(self, i: int, j: int) -> None:
+        a, b = self.root(i), self.root(j)
         if a != b:
-            parent[max(a, b)] = min(a, b)
-
-    exact: dict[str, int] = {}
-    for i, story in enumerate(stories):
-        key = " ".join(_words(story.title))
-        if key:
-            join(i, exact.setdefault(key, i))
-    for i, j in _similar_pairs(titles, TITLE_SIMILAR):
-        join(i, j)
-    # Sketches that search calls copies share at least COPY_THRESHOLD of the bottom
-    # SKETCH_SIZE hashes of their union, so their plain Jaccard is at least T/(2-T):
-    # pairs are found at that bound and confirmed with search's own estimate.
-    for i, j in _similar_pairs(sketches, COPY_THRESHOLD / (2 - COPY_THRESHOLD)):
-        if similarity(sketches[i], sketches[j]) >= COPY_THRESHOLD:
-            join(i, j)
-    groups: defaultdict[int, list[int]] = defaultdict(list)
-    for i in range(len(stories)):
-        groups[root(i)].append(i)
-    return sorted(groups.values(), key=lambda group: group[0])
+            self.parent[max(a, b)] = min(a, b)
 
 
-def _similar_pairs(sets: list[frozenset], threshold: float):
-    """(i, j), j < i, whose sets' Jaccard similarity reaches threshold.
+_FULL: tuple[int, ...] = ()  # an index entry past its cap: too many stories share it
 
-    Prefix filtering (Bayardo et al., "Scaling up all pairs similarity search"): with
-    tokens ordered rarest first, two sets can only reach the threshold if they share a
-    token among the first |s| - ceil(threshold·|s|) + 1 of each, so only those prefixes
-    are indexed and probed, and common tokens cost nothing.
+
+def _join_similar(
+    sets: list[frozenset],
+    groups: _Groups,
+    overlap: float,
+    jaccard: float,
+    *,
+    cap: int,
+    keys: int = 1,
+    confirm: Callable[[frozenset, frozenset], bool] | None = None,
+) -> None:
+    """Join (i, j) whose sets' Jaccard similarity reaches `jaccard` (and that `confirm`
+    accepts), given that such sets share at least `overlap`·|s| tokens of each.
+
+    Prefix filtering (Bayardo et al., "Scaling up all pairs similarity search"; ℓ-prefixes
+    after Wang et al., "Can we beat the prefix filtering?"): with tokens in one global
+    order, rarest first, two sets sharing o tokens share `keys` of them among the first
+    |s| - o + keys of each, so only those are indexed and probed: single tokens, or pairs
+    of tokens with keys=2. Rarity counts stories (the groups already known), and a token
+    of one story alone is skipped: copies of it are already joined. An index entry holds
+    up to `cap` articles; when more come, one per story is kept, and an entry of more than
+    `cap` stories is closed: it names boilerplate, and probing it is the n² of old.
     """
-    frequency = Counter(token for tokens in sets for token in tokens)
-    rank = {token: n for n, token in enumerate(sorted(frequency, key=frequency.__getitem__))}
-    index: defaultdict[object, list[int]] = defaultdict(list)
+    root = groups.root
+    story_tokens: dict[int, frozenset] = {}
     for i, tokens in enumerate(sets):
-        if not tokens:
+        if tokens:
+            r = root(i)
+            story_tokens[r] = story_tokens[r] | tokens if r in story_tokens else tokens
+    stories = Counter(token for tokens in story_tokens.values() for token in tokens)
+    shared = sorted((token for token, n in stories.items() if n > 1), key=stories.__getitem__)
+    rank = {token: n for n, token in enumerate(shared)}  # one story's tokens come first
+    index: dict[object, list[int] | tuple[int, ...]] = {}
+    for i, tokens in enumerate(sets):
+        size = len(tokens)
+        if not size:
             continue
-        ordered = sorted(tokens, key=rank.__getitem__)
-        prefix = ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
-        seen: set[int] = set()
-        for token in prefix:
-            for j in index[token]:
+        ordered = [token for token in tokens if token in rank]
+        length = size - math.ceil(overlap * size) + keys - (size - len(ordered))
+        if length < keys:
+            continue  # its prefix is tokens no other story has
+        ordered.sort(key=rank.__getitem__)
+        prefix = ordered[:length] if keys == 1 else list(combinations(ordered[:length], keys))
+        mine, seen = root(i), set()
+        for key in prefix:
+            for j in index.get(key, ()):
                 if j in seen:
                     continue
                 seen.add(j)
-                shared = len(tokens & sets[j])
-                if shared / (len(tokens) + len(sets[j]) - shared) >= threshold:
-                    yield i, j
-        for token in prefix:
-            index[token].append(i)
+                if root(j) == mine:
+                    continue
+                other = sets[j]
+                common = len(tokens & other)
+                if common / (size + len(other) - common) >= jaccard and (
+                    confirm is None or confirm(tokens, other)
+                ):
+                    groups.join(i, j)
+                    mine = root(i)
+        for key in prefix:
+            posting = index.get(key)
+            if posting is None:
+                index[key] = [i]
+            elif posting is _FULL:
+                continue
+            elif len(posting) < cap:
+                posting.append(i)
+            else:
+                kept: dict[int, int] = {}
+                for j in posting:
+                    kept.setdefault(root(j), j)
+                index[key] = [*kept.values(), i] if len(kept) < cap else _FULL
+
+
+def _copies(a: frozenset[int], b: frozenset[int]) -> bool:
+    return similarity(a, b) >= COPY_THRESHOLD
 
 
 def _words(text: str) -> list[str]:

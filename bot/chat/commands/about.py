@@ -52,7 +52,8 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 async def status_command(update: Update, context: Context) -> None:
-    """Last poll, feeds ok/failing, articles and matches today, next digest."""
+    """Last poll, feeds ok/failing, articles and matches today, the chat side's state
+    (since when it answers, a 409 from another bot on this token), next digest."""
     svc = service(context)
     now = datetime.now(UTC)
     tz = ZoneInfo(svc.timezone)
@@ -70,6 +71,9 @@ async def status_command(update: Update, context: Context) -> None:
         lines.append("Last poll: none yet")
     lines.append(f"Feeds: {len(enabled) - failing} ok, {failing} failing (/feeds)")
     lines.append(f"Today: {fetched} articles, {matched} topic matches")
+    chat_state = svc.chat_state()
+    if chat_state is not None:
+        lines.append(f"Chat commands: {answers.esc(chat_state.describe(now))}")
     plan = svc.plan_for(update.effective_chat.id, update.effective_message.message_thread_id)
     if plan and plan.topics:
         lines.append(answers.next_digest_text(svc.next_digest(plan), plan.timezone).capitalize())

@@ -98,7 +98,7 @@ async def watch_command(update: Update, context: Context) -> None:
     chat = str(update.effective_chat.id)
     watch = Watch(chat, name, query, alerts)
     svc.change_chat(update, lambda chat, user, now: svc.store.add_watch(watch, user, now))
-    how = "its digest and instant alerts" if alerts else "its digest"
+    how = "digest and instant alerts" if alerts else "digest"
     past = await backfill_watch(svc, update, watch)
     await reply(update, f"Watching <b>{answers.esc(name)}</b>: <code>{answers.esc(query)}</code>"
                 f" — new matches go to this chat's {how}. {past}")  # fmt: skip
