@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from urllib.parse import unquote
 
 from bot.chat.flood import REPLY_LIMITS
 from bot.chat.service import ChatService, ChatSide, ChatSideState, build_application
@@ -23,7 +22,7 @@ from bot.config import BotConfig, Environment
 from bot.delivery.console import ConsoleSender
 from bot.delivery.outbox import flush
 from bot.delivery.telegram import TelegramSender
-from bot.errors import BotError
+from bot.errors import BotError, StoreError
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
@@ -32,7 +31,7 @@ from bot.pipeline.digests import alert_pass, chat_plans, digest_chat, prepare_ch
 from bot.pipeline.poll import poll_cycle
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
 from bot.scheduler import build_scheduler, sync_digests
-from bot.store import Store
+from bot.store import Store, database_file
 
 log = logging.getLogger("bot")
 STOP_GRACE_SECONDS = 60  # a running poll or digest may take this long to finish at SIGTERM
@@ -51,13 +50,9 @@ class AnotherService(BotError):
 
 def service_state_path(database_url: str) -> Path | None:
     """`<database>.service-state.json`, where the service tells other processes (`health`)
-    how its chat side is; None for an in-memory database. Only sqlite:/// URLs exist
-    (bot/config.py): the path is what follows `sqlite:///`."""
-    rest = database_url.partition("://")[2].partition("?")[0]
-    path = unquote(rest[1:] if rest.startswith("/") else rest)
-    if not path or path == ":memory:":
-        return None
-    return Path(f"{path}.service-state.json")
+    how its chat side is; None for an in-memory database."""
+    path = database_file(database_url)
+    return Path(f"{path}.service-state.json") if path else None
 
 
 def read_service_state(database_url: str) -> dict | None:
@@ -158,7 +153,15 @@ class App:
     def open(cls, env: Environment, config: BotConfig) -> App:
         """Open the store, migrate it and bring its feed list in line with feeds.yaml."""
         store = Store.open(env.database_url)
-        store.sync_feeds(feed_specs(config), utc_now())
+        try:
+            store.sync_feeds(feed_specs(config), utc_now())
+        except StoreError as exc:
+            if exc.fault != "read-only":
+                store.close()
+                raise
+            # Reading a read-only archive (a backup, a mounted snapshot) still works; only
+            # feeds.yaml's changes since its last write are not in it.
+            log.warning("%s: feeds.yaml's changes are not applied to a read-only database", exc)
         return cls(env, config, store)
 
     def close(self) -> None:

@@ -241,3 +241,48 @@ def test_a_full_disk_is_one_line_and_loses_nothing(archive):
     assert articles(archive) == 5  # what was stored before is all there
     check = bot(archive, "reindex", "--check")
     assert check.returncode == 0 and check.stdout.strip() == "index: ok", check.stdout
+
+
+@pytest.mark.slow
+def test_a_poll_onto_a_full_disk_stops_with_one_line_and_keeps_what_was_stored(archive, httpserver):
+    """The disk fills while articles are stored: the cycle stops (no other feed would
+    store either) instead of logging a traceback per feed and exiting 0."""
+    body = "Asylum seekers wait in Matamoros for their hearings. " * 60
+    big = [
+        {"title": f"Story {n}", "link": f"https://big.example/{n}", "guid": f"b{n}",
+         "description": body}
+        for n in range(400)
+    ]  # fmt: skip
+    feeds = archive / "feeds.yaml"
+    for n in range(4):
+        httpserver.expect_request(f"/big{n}").respond_with_data(rss(big), content_type="text/xml")
+        feeds.write_text(
+            feeds.read_text()
+            + f"  - {{name: Big{n}, url: {json.dumps(httpserver.url_for(f'/big{n}'))}}}\n"
+        )
+    database = archive / "db" / "bot.db"
+    with small_disk(database.parent, free=256 * 1024) as limit:
+        result = bot(archive, "poll", "--all", **limit)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    # The template's own feed is gone from its server: its one warning line comes first.
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith("error: store: ") and "could not store" not in result.stderr
+    assert str(database) in line and "free" in line and "space" in line, line
+    assert articles(archive) >= 5  # the five stored before are all there
+    check = bot(archive, "reindex", "--check")
+    assert check.returncode == 0 and check.stdout.strip() == "index: ok", check.stdout
+
+
+@pytest.mark.slow
+def test_a_read_only_database_is_read_though_feeds_yaml_changed_since(archive):
+    """A snapshot mounted read-only, with feeds.yaml edited after it was taken: reading
+    works, with one warning that the file's changes are not in it."""
+    feeds = archive / "feeds.yaml"
+    feeds.write_text(feeds.read_text() + "  - {name: New, url: 'https://new.example/feed'}\n")
+    database = archive / "db" / "bot.db"
+    with read_only(database.parent):
+        stats = bot(archive, "stats", "--json")
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["articles"] == 5
+    assert "not applied to a read-only database" in stats.stderr
+    assert "Traceback" not in stats.stderr

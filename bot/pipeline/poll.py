@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.durations import format_duration
-from bot.errors import FetchError, ParseError
+from bot.errors import FetchError, ParseError, StoreError
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.fulltext import add_full_text
 from bot.feeds.next_poll import PollPolicy, next_poll_failed, next_poll_ok
@@ -217,7 +217,12 @@ def record_many(store: Store, batch: list[Fetched], unchanged: UnchangedFeeds) -
         counts = store.save_polls([_poll_row(f) for f in with_articles])
         for fetched, feed_counts in zip(with_articles, counts, strict=True):
             outcomes[id(fetched)] = _articles_outcome(fetched, feed_counts)
-    except Exception:  # a bug or a database fault: find the feed it belongs to
+    except StoreError as exc:
+        if exc.fault:  # the file or the disk: no other feed would store either
+            raise
+        for fetched in with_articles:
+            outcomes[id(fetched)] = _record_alone(store, fetched)
+    except Exception:  # a bug or one feed's data: find the feed it belongs to
         for fetched in with_articles:
             outcomes[id(fetched)] = _record_alone(store, fetched)
     return [outcomes[id(fetched)] for fetched in batch]
@@ -234,20 +239,29 @@ def _record_alone(store: Store, fetched: Fetched) -> FeedOutcome:
     """One feed in its own transaction; if even that fails, the feed fails (visibly)."""
     try:
         return _articles_outcome(fetched, store.save_polls([_poll_row(fetched)])[0])
+    except StoreError as exc:
+        if exc.fault:
+            raise
+        return _storing_failed(store, fetched, exc)
     except Exception as exc:
-        log.exception("feed %r: could not store its articles", fetched.feed.name)
-        message = f"internal error: storing failed: {type(exc).__name__}: {exc}"[:500]
-        try:
-            store.record_failure(
-                fetched.feed.id,
-                fetched.at,
-                error=message,
-                next_poll_at=fetched.state["next_poll_at"],
-                parked_reason=None,
-            )
-        except Exception:
-            log.exception("feed %r: could not record its failure either", fetched.feed.name)
-        return FeedOutcome(fetched.feed.name, "failed", error=message)
+        return _storing_failed(store, fetched, exc)
+
+
+def _storing_failed(store: Store, fetched: Fetched, exc: Exception) -> FeedOutcome:
+    """The feed fails, visibly, with the reason; the others go on."""
+    log.error("feed %r: could not store its articles", fetched.feed.name, exc_info=exc)
+    message = f"internal error: storing failed: {type(exc).__name__}: {exc}"[:500]
+    try:
+        store.record_failure(
+            fetched.feed.id,
+            fetched.at,
+            error=message,
+            next_poll_at=fetched.state["next_poll_at"],
+            parked_reason=None,
+        )
+    except Exception:
+        log.exception("feed %r: could not record its failure either", fetched.feed.name)
+    return FeedOutcome(fetched.feed.name, "failed", error=message)
 
 
 def _record_failure(store: Store, fetched: Fetched) -> FeedOutcome:

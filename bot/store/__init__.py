@@ -61,7 +61,7 @@ from bot.store.chat_rows import (
     spike_sent,
     watch_topic_id,
 )
-from bot.store.db import database_exists, database_path, make_engine, migrate
+from bot.store.db import database_exists, database_file, database_path, make_engine, migrate
 from bot.store.feed_rows import (
     add_feed,
     feed_ids,
@@ -98,7 +98,7 @@ from bot.store.stats import archive_stats, counts_since
 
 __all__ = [
     "ArticleText", "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "PolledFeed",
-    "Prepared", "SaveCounts", "Store", "TopicChoice", "Watch", "database_exists",
+    "Prepared", "SaveCounts", "Store", "TopicChoice", "Watch", "database_exists", "database_file",
     "prepare_articles",
 ]  # fmt: skip
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from bot.errors import StoreError
@@ -52,7 +52,12 @@ def make_engine(database_url: str) -> Engine:
 
 def database_path(engine: Engine) -> str | None:
     """The SQLite file behind the engine; None for an in-memory database."""
-    database = engine.url.database
+    return database_file(engine.url)
+
+
+def database_file(database_url: str | URL) -> str | None:
+    """The SQLite file a DATABASE_URL names; None for an in-memory database."""
+    database = make_url(database_url).database
     return database if database and database != ":memory:" else None
 
 
