@@ -56,6 +56,7 @@ class Article:
     outlet: str | None  # the publisher's site (host without www.)
     title_key: str  # normalized title, for cross-feed dedup
     content_hash: str  # changes when title/summary/content change
+    outlet_name: str | None = None  # the publisher's name, when the feed says (<source>)
 
 
 @dataclass

@@ -136,6 +136,26 @@ def test_google_news_entry_gets_publisher_outlet_and_clean_title():
     )
     assert article.title == "Asylum officers file brief against MPP"
     assert article.outlet == "borderreport.com"
+    assert article.outlet_name == "Border Report"
+
+
+def test_google_news_description_that_repeats_the_headline_is_dropped():
+    gn = dict(
+        link="https://news.google.com/rss/articles/CBMiXWh0dHBz?oc=5",
+        title="Shelters in Tijuana prepare for MPP - Zeta Tijuana",
+        source_title="Zeta Tijuana",
+        source_url="https://zetatijuana.com",
+    )
+    repeated = '<a href="https://news.google.com/x">Shelters in Tijuana prepare for MPP</a>'
+    repeated += '&nbsp;&nbsp;<font color="#6f6f6f">Zeta Tijuana</font>'
+    article = normalize_entry(entry(summary=repeated, **gn), feed="gn", fetched_at=NOW)
+    assert article.summary == ""
+    more = repeated + "<ol><li>Albergues se preparan</li></ol>"
+    kept = normalize_entry(entry(summary=more, **gn), feed="gn", fetched_at=NOW)
+    assert kept.summary == "Albergues se preparan"
+    own = normalize_entry(entry(summary="Shelters in Tijuana prepare, officials say", **gn),
+                          feed="gn", fetched_at=NOW)  # fmt: skip
+    assert own.summary == "Shelters in Tijuana prepare, officials say"
 
 
 def test_language_from_entry_then_feed_then_detection():

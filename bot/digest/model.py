@@ -22,6 +22,13 @@ class Candidate:
     published: datetime  # aware UTC
     found: datetime  # when the bot matched it (aware UTC)
     text: str = ""  # the opening of the article's text, for near-duplicate detection
+    outlet_name: str | None = None  # the publisher's name, when its feed gave one
+
+    @property
+    def source(self) -> str:
+        """Who published it, as a reader knows them: the publisher's name when the feed
+        gave it (Google News' <source>), else the feed's name, the host only if neither."""
+        return self.outlet_name or self.feed or self.outlet or ""
 
 
 @dataclass(frozen=True)

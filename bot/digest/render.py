@@ -89,7 +89,7 @@ def _item(item: Item, number: int, created: datetime, tz: ZoneInfo) -> str:
     lead = item.lead
     lines = [
         f"<b>{number}.</b> {link(lead.title, lead.url, TITLE_CHARS)}",
-        f"<i>{esc(_source(lead))} · {_when(lead, created, tz)}</i>",
+        f"<i>{esc(lead.source)} · {_when(lead, created, tz)}</i>",
     ]
     snippet = _snippet(lead)
     if snippet:
@@ -97,10 +97,6 @@ def _item(item: Item, number: int, created: datetime, tz: ZoneInfo) -> str:
     if item.others:
         lines.append(_others(item))
     return "\n".join(lines)
-
-
-def _source(c: Candidate) -> str:
-    return c.outlet or c.feed
 
 
 def _when(c: Candidate, created: datetime, tz: ZoneInfo) -> str:
@@ -116,17 +112,21 @@ def _snippet(c: Candidate) -> str:
 
 
 def _others(item: Item) -> str:
-    lead_source = _source(item.lead).casefold()
+    """'+ 3 more: A, B and C', or '+ 6 more from Metro Daily' when they are all the
+    lead's outlet's (a site that publishes a story under several addresses)."""
+    lead_source = item.lead.source
     names: list[str] = []
     for c in item.others:
-        name = _source(c)
-        if name.casefold() != lead_source and name not in names:
+        name = c.source
+        if name.casefold() != lead_source.casefold() and name not in names:
             names.append(name)
+    count = len(item.others)
+    if not names:
+        return f"+ {count} more from {esc(lead_source)}" if lead_source else f"+ {count} more"
     shown = ", ".join(esc(n) for n in names[:OUTLETS_SHOWN])
     if len(names) > OUTLETS_SHOWN:
         shown += f" and {len(names) - OUTLETS_SHOWN} others"
-    count = len(item.others)
-    return f"+ {count} more" + (f": {shown}" if shown else "")
+    return f"+ {count} more: {shown}"
 
 
 SPIKE_TITLE_CHARS = 200

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from bot.feeds.language import detect_language, primary_subtag
 from bot.model import Article, RawEntry
 
+MAX_OUTLET_NAME = 200
 MAX_TITLE = 1_000
 MAX_SUMMARY = 20_000
 MAX_CONTENT = 200_000
@@ -149,6 +150,21 @@ def split_outlet_suffix(title: str, outlet: str | None) -> str:
     return title
 
 
+def without_repeated_headline(summary: str, title: str, outlet_name: str | None) -> str:
+    """The summary less a leading copy of the headline and the outlet's name after it:
+    Google News' description is just "Headline  Outlet", which says nothing the item
+    does not show already. What follows them (other outlets' headlines) is kept."""
+    if not summary or not title or not title_key(summary).startswith(title_key(title)):
+        return summary
+    rest = summary[len(title) :] if summary.startswith(title) else None
+    if rest is None:
+        return summary  # the same words, spelled otherwise: not cut blindly
+    rest = rest.strip(" -–—|·")
+    if outlet_name and rest.startswith(outlet_name):
+        rest = rest[len(outlet_name) :].strip(" -–—|·")
+    return rest
+
+
 def stable_entry_id(raw: RawEntry, title: str, published: datetime | None) -> str:
     """guid, else link, else a hash of title and date: the same entry keeps its id."""
     candidate = (raw.guid or "").strip() or (raw.link or "").strip()
@@ -177,7 +193,9 @@ def normalize_entry(
     if content == summary:
         content = ""
     outlet = site_of(raw.source_url) if raw.source_url else host and host.removeprefix("www.")
+    outlet_name = plain_text(raw.source_title, MAX_OUTLET_NAME) or None
     title = split_outlet_suffix(title, raw.source_title)
+    summary = without_repeated_headline(summary, title, outlet_name)
     if not title:
         title = summary[:120] or url or raw.link or ""
     published = raw.published or raw.updated
@@ -196,6 +214,7 @@ def normalize_entry(
         published=event_time,
         language=language,
         outlet=outlet,
+        outlet_name=outlet_name,
         title_key=title_key(title),
         content_hash=hashlib.sha1(f"{title}\x00{summary}\x00{content}".encode()).hexdigest()[:20],
     )

@@ -313,10 +313,11 @@ def insert_articles(
         stamp = sqlite_time(now)
         conn.exec_driver_sql(
             "INSERT INTO articles (feed_id, entry_id, url, title, summary, content, author,"
-            " language, outlet, title_key, content_hash, published_at, fetched_at, updated_at,"
-            " url_hash, title_hash, search_extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " language, outlet, outlet_name, title_key, content_hash, published_at, fetched_at,"
+            " updated_at, url_hash, title_hash, search_extra)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(feed_id, a.entry_id, a.url, a.title, a.summary, a.content, a.author, a.language,
-              a.outlet, a.title_key, a.content_hash, p.published, stamp, stamp,
+              a.outlet, a.outlet_name, a.title_key, a.content_hash, p.published, stamp, stamp,
               p.url_hash, p.title_hash, p.search_extra)
              for a in batch for p in (ready[a.entry_id],)],
         )  # fmt: skip

@@ -55,7 +55,8 @@ def digest_candidates(
         select(
             matches.c.article_id, matches.c.topic, matches.c.score, matches.c.snippet,
             matches.c.highlights, matches.c.matched_at, articles.c.title, articles.c.url,
-            articles.c.outlet, articles.c.published_at, feeds.c.name.label("feed"),
+            articles.c.outlet, articles.c.outlet_name, articles.c.published_at,
+            feeds.c.name.label("feed"),
             func.substr(func.coalesce(func.nullif(articles.c.summary, ""), articles.c.content),
                         1, TEXT_CHARS).label("text"),
         )
@@ -73,6 +74,7 @@ def digest_candidates(
             title=row.title,
             url=row.url,
             outlet=row.outlet,
+            outlet_name=row.outlet_name,
             feed=row.feed,
             published=row.published_at,
             found=row.matched_at,

@@ -82,6 +82,7 @@ articles = Table(
     Column("author", Text),
     Column("language", Text),
     Column("outlet", Text),
+    Column("outlet_name", Text),  # the publisher's name, when the feed gives it
     Column("title_key", Text, nullable=False),
     # 64-bit hashes of url and title_key: what dedup looks up. Indexes of 8-byte keys are
     # a tenth the size of text ones, so a big poll dirties far fewer pages per commit.
