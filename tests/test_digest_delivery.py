@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -284,3 +285,63 @@ def test_make_demo_polls_the_sample_feeds_and_prints_a_digest(tmp_path):
     assert "Demo team — daily digest" in out and "Remain in Mexico (MPP)" in out
     assert "+ 1 more" in out  # the wire copy collapsed into its story
     assert "Ontario" not in out and "MPPT" not in out and "bike lanes" not in out
+
+
+# --- Off the event loop --------------------------------------------------------------------
+
+
+def _compose_waiting_for_the_loop(monkeypatch) -> tuple[threading.Event, list]:
+    """compose, made to wait until a coroutine on the loop has run: on the loop itself it
+    would wait in vain (the loop is blocked) and fail."""
+    import bot.pipeline.digests as digests
+
+    answered, threads = threading.Event(), []
+    real = digests.compose
+
+    def waiting(*args, **kw):
+        threads.append(threading.current_thread())
+        if not answered.wait(5):
+            raise AssertionError("the event loop was blocked while the digest was composed")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(digests, "compose", waiting)
+    return answered, threads
+
+
+async def _answer_a_chat(answered: threading.Event) -> None:
+    await asyncio.sleep(0.01)  # a command that comes while the digest is being built
+    answered.set()
+
+
+def test_a_digest_is_built_off_the_loop_while_chats_are_answered(store, httpserver, monkeypatch):
+    serve_and_poll(store, httpserver, [item(1, "Asylum officers urge court to act")])
+    answered, threads = _compose_waiting_for_the_loop(monkeypatch)
+
+    async def go():
+        command = asyncio.create_task(_answer_a_chat(answered))
+        outcome = await digest_chat(store, None, plan(), now=datetime.now(UTC))
+        await command
+        return outcome
+
+    outcome = asyncio.run(go())
+    assert threads and threads[0] is not threading.main_thread()
+    assert outcome.delivery_id is not None and outcome.digest.article_ids
+    assert "Asylum officers urge court" in outcome.parts[0]
+    assert store.chat_state(plan().key).last_digest_at is not None  # written as before
+
+
+def test_alerts_are_built_off_the_loop_too(store, httpserver, monkeypatch):
+    chat = plan(alerts=("asylum",))
+    prepare_chats(store, [chat], datetime.now(UTC) - timedelta(seconds=1))
+    serve_and_poll(store, httpserver, [item(1, "Asylum officers urge court to act")])
+    answered, threads = _compose_waiting_for_the_loop(monkeypatch)
+
+    async def go():
+        command = asyncio.create_task(_answer_a_chat(answered))
+        await alert_pass(store, None, [chat], now=datetime.now(UTC), max_items=10)
+        await command
+
+    asyncio.run(go())
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    (pending,) = store.pending_parts(chat.key)
+    assert "Asylum officers urge court" in pending.html

@@ -16,8 +16,9 @@ comparisons of a loop, and kept near-linear where plain prefix filtering is not:
   share enough words share two in those prefixes), which common words alone rarely are;
 - an index entry holds at most a few stories (POSTING_CAP, TITLE_POSTING_CAP): a token
   more stories share, court-docket or press-release boilerplate, a word like "asylum",
-  tells nothing, and probing it made 5,000 docket items take minutes. Only pairs whose
-  every shared early token is such a token can be missed; copies share their own text.
+  tells nothing, and probing it is what made a day of court dockets quadratic
+  (bench/README.md). Only pairs whose every shared early token is such a token can be
+  missed (a story's copies split, never two stories joined); copies share their own text.
 """
 
 from __future__ import annotations
