@@ -223,3 +223,17 @@ def test_the_service_lock_names_its_holder_and_dies_with_it(tmp_path):
     with memory.service_lock() as who, memory.cycle_lock() as ours:
         assert who is None and ours
     memory.close()
+
+
+def test_an_in_memory_store_is_one_database_for_every_thread():
+    """Digests and searches run in worker threads: they must see what the loop stored."""
+    import threading
+
+    store = Store.open("sqlite://")
+    store.sync_feeds([FeedSpec("A", "https://a.example/f")], NOW)
+    seen: list[dict] = []
+    reader = threading.Thread(target=lambda: seen.append(store.feed_ids()))
+    reader.start()
+    reader.join()
+    store.close()
+    assert seen == [{"A": 1}]

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from bot.errors import StoreError
 from bot.store.locks import migrate_lock
@@ -42,7 +43,16 @@ def make_engine(database_url: str) -> Engine:
         path = str(Path(url.database).expanduser())
         _prepare_folder(path)
         url = url.set(database=path)
-    engine = create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
+    if path is None:
+        # One in-memory database for the whole process: each connection would otherwise
+        # open its own empty one (digests and searches run in worker threads).
+        engine = create_engine(
+            url.set(drivername="sqlite"),
+            connect_args={"timeout": 30, "check_same_thread": False},
+            poolclass=StaticPool,
+        )
+    else:
+        engine = create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     if path is not None:
         event.listen(engine, "do_connect", partial(_open_read_only_folder, path))
