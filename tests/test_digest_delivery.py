@@ -157,7 +157,7 @@ def test_an_unreachable_chat_is_marked_and_others_still_get_theirs(store, httpse
 
 def test_alerts_of_one_cycle_are_one_message_in_the_right_thread(store, httpserver, fake_bot_api):
     chat = plan(3003, alerts=("mpp",), thread=7)
-    prepare_chats(store, [chat], datetime.now(UTC) - timedelta(seconds=1))
+    prepare_chats(store, [chat], datetime.now(UTC) - timedelta(hours=3))  # known before the news
     serve_and_poll(store, httpserver, [
         item(1, "Remain in Mexico restarts in Tijuana"),
         item(2, "Shelters brace as Remain in Mexico returns"),
@@ -332,7 +332,7 @@ def test_a_digest_is_built_off_the_loop_while_chats_are_answered(store, httpserv
 
 def test_alerts_are_built_off_the_loop_too(store, httpserver, monkeypatch):
     chat = plan(alerts=("asylum",))
-    prepare_chats(store, [chat], datetime.now(UTC) - timedelta(seconds=1))
+    prepare_chats(store, [chat], datetime.now(UTC) - timedelta(hours=3))  # known before the news
     serve_and_poll(store, httpserver, [item(1, "Asylum officers urge court to act")])
     answered, threads = _compose_waiting_for_the_loop(monkeypatch)
 
@@ -345,3 +345,44 @@ def test_alerts_are_built_off_the_loop_too(store, httpserver, monkeypatch):
     assert threads and all(t is not threading.main_thread() for t in threads)
     (pending,) = store.pending_parts(chat.key)
     assert "Asylum officers urge court" in pending.html
+
+
+def test_the_back_catalogue_of_a_first_start_goes_to_the_digest_not_to_alerts(
+    store, httpserver, fake_bot_api
+):
+    """A new installation's first poll brings in weeks of stories: none is an alert, and
+    the first digest carries them; a story published after the chat was first seen,
+    and found soon after, is one."""
+    chat = plan(4004, alerts=("mpp",))
+    prepare_chats(store, [chat], NOW - timedelta(minutes=1))  # the service starts
+    serve_and_poll(store, httpserver, [
+        item(1, "Remain in Mexico hearings resume in Matamoros", hours_ago=30),
+        item(2, "Tent courts close as Remain in Mexico ends", hours_ago=1),
+    ])  # fmt: skip
+
+    async def alerts():
+        async with TelegramSender(fake_bot_api.token, base_url=fake_bot_api.base_url,
+                                  **FAST) as sender:  # fmt: skip
+            return await alert_pass(store, sender, [chat], now=datetime.now(UTC), max_items=10)
+
+    assert asyncio.run(alerts()).sent == 0 and fake_bot_api.sent_to(4004) == []
+    send(store, fake_bot_api, chat)
+    (digest,) = fake_bot_api.sent_to(4004)
+    assert "Matamoros" in digest.text and "Tent courts" in digest.text
+    item_3 = [item(3, "Remain in Mexico returns to Ciudad Juárez", hours_ago=0)]
+    serve_and_poll(store, httpserver, item_3, path="/later")
+    assert asyncio.run(alerts()).sent == 1
+    assert "Ciudad Juárez" in fake_bot_api.sent_to(4004)[-1].text
+
+
+def test_news_only_keeps_what_was_published_since_the_chat_was_seen_and_found_fresh():
+    from bot.digest.compose import ALERT_FRESHNESS, news_only
+    from tests.test_digest_compose import NOW, cand
+
+    seen = NOW - timedelta(hours=12)
+    fresh = cand(1, hours_ago=2, found_ago=1)
+    before_the_chat = cand(2, hours_ago=20, found_ago=1)
+    stale_when_found = cand(3, hours_ago=9, found_ago=1)  # published after, found late
+    assert timedelta(hours=8) > ALERT_FRESHNESS
+    kept = news_only([fresh, before_the_chat, stale_when_found], not_before=seen)
+    assert [c.article_id for c in kept] == [1]

@@ -136,7 +136,7 @@ def test_workers_die_with_a_killed_poll_and_leave_the_lock_free(tmp_path):
         server.start()
         feeds += [(f"f{n}-{i}", server.url_for(f"/f{i}")) for i in range(110)]
     (tmp_path / "feeds.yaml").write_text(
-        "settings: {poll_interval: 1h, poll_workers: 2, read_timeout: 30}\nfeeds:\n"
+        "settings: {poll_interval: 1h, poll_workers: 2, read_timeout: 30s}\nfeeds:\n"
         + "".join(f"  - {{name: {name}, url: {json.dumps(url)}}}\n" for name, url in feeds)
     )
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}

@@ -10,7 +10,7 @@ from bot.app import opened
 from bot.cli.args import parse_since
 from bot.errors import UsageError
 from bot.model import utc_now
-from bot.pipeline.digests import DigestOutcome, chat_plans, digest_chat
+from bot.pipeline.digests import DigestOutcome, digest_chat
 
 
 def cmd_digest(args, env, config) -> int:
@@ -19,7 +19,7 @@ def cmd_digest(args, env, config) -> int:
 
 
 def run_digest(app, args) -> int:
-    plans = chat_plans(app.config)
+    plans = app.chat_plans  # feeds.yaml's chats as changed from Telegram; the console's
     if not plans:
         raise UsageError(
             "digest: feeds.yaml has no chats; add one under `chats:` (README: Chats and digests)"
@@ -28,7 +28,7 @@ def run_digest(app, args) -> int:
         wanted = args.chat.strip().casefold()
         plans = [p for p in plans if wanted in (str(p.chat).casefold(), p.name.casefold())]
         if not plans:
-            names = ", ".join(f"{p.name} ({p.chat})" for p in chat_plans(app.config))
+            names = ", ".join(f"{p.name} ({p.chat})" for p in app.chat_plans)
             raise UsageError(f"digest: no chat {args.chat!r} in feeds.yaml (chats: {names})")
     now = utc_now()
     since = parse_since(args.since, now)

@@ -52,6 +52,8 @@ class _TextParser(HTMLParser):
 class ConsoleSender:
     """Prints each message under a header naming the chat; ids count up per chat."""
 
+    is_console = True  # the outbox gives the console chat's parts to this sender only
+
     def __init__(self, stream: TextIO | None = None):
         self.stream = stream
         self.last_id: dict[ChatId, int] = {}

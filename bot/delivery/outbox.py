@@ -44,6 +44,9 @@ def chat_key(chat: int | str, thread: int | None = None) -> str:
     return f"{chat}/{thread}" if thread is not None else str(chat)
 
 
+CONSOLE_CHAT = "@console"  # the built-in chat of a bot without a token and without chats
+
+
 def telegram_chat(key: str) -> int | str:
     """The chat id to give Telegram for a stored key."""
     chat = key.split("/", 1)[0]
@@ -59,7 +62,10 @@ async def flush(
 ) -> FlushReport:
     """Send every pending part (of one chat, or of all); never raises for Telegram's sake."""
     by_chat: dict[str, list[PendingPart]] = {}
+    console = getattr(sender, "is_console", False)
     for part in store.pending_parts(chat):
+        if part.chat.split("/", 1)[0] == CONSOLE_CHAT and not console:
+            continue  # written for the console before a token was set: never to Telegram
         by_chat.setdefault(part.chat, []).append(part)
     report = FlushReport()
     results = await asyncio.gather(

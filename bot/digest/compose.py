@@ -22,8 +22,16 @@ from bot.digest.model import Candidate, Digest, Item, Section
 from bot.stories.cluster import StoryText, cluster
 
 MAX_AGE = timedelta(hours=72)
+ALERT_FRESHNESS = timedelta(hours=6)  # older when found: the digest, not an alert
 HALF_LIFE_HOURS = 36.0  # a story this old ranks half as high as a fresh one
 AGGREGATOR_FEEDS = ("google news",)  # their copies lead only when nobody else has the story
+
+
+def news_only(candidates: Sequence[Candidate], *, not_before: datetime) -> list[Candidate]:
+    """What an alert may carry: news. An article published before the service first saw
+    the chat (the back catalogue a first poll brings in) or more than ALERT_FRESHNESS
+    before it was found (an old page a feed surfaced again) waits for the digest."""
+    return [c for c in candidates if c.published >= max(not_before, c.found - ALERT_FRESHNESS)]
 
 
 def compose(

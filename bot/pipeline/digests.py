@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import BotConfig
-from bot.delivery.outbox import FlushReport, Sender, chat_key, flush
-from bot.digest.compose import compose
+from bot.delivery.outbox import CONSOLE_CHAT, FlushReport, Sender, chat_key, flush
+from bot.digest.compose import compose, news_only
 from bot.digest.model import Digest
 from bot.digest.render import render, render_spike
 from bot.digest.spikes import HISTORY_DAYS, daily_counts, history_days, spike
@@ -64,10 +64,17 @@ class DigestOutcome:
         return self.delivery_id is None
 
 
-def chat_plans(config: BotConfig, settings: ChatSettings | None = None) -> list[ChatPlan]:
+def chat_plans(
+    config: BotConfig, settings: ChatSettings | None = None, *, console: bool = False
+) -> list[ChatPlan]:
     """The chats of feeds.yaml, with what each changed from Telegram (subscriptions,
-    watches, schedule), then the chats an admin approved from Telegram that receive something."""
+    watches, schedule), then the chats an admin approved from Telegram that receive something.
+
+    With `console` (no bot token) and no chat at all, the console is the one chat: it
+    receives every topic, so a new installation shows its digests and alerts at once."""
     settings = settings or ChatSettings()
+    if console and not config.chats and not settings.approved:
+        return [console_plan(config)]
     plans = []
     for chat in config.chats:
         topic_ids = chat.topics or list(config.topics)
@@ -87,6 +94,14 @@ def chat_plans(config: BotConfig, settings: ChatSettings | None = None) -> list[
         if plan.topics:  # an approved chat that subscribed to nothing gets no digest
             plans.append(plan)
     return plans
+
+
+def console_plan(config: BotConfig) -> ChatPlan:
+    """The built-in console chat: every topic, alerts for the alert topics, the digest at
+    DEFAULT_SCHEDULE in settings.timezone."""
+    topic_ids = list(config.topics)
+    alert_ids = [t for t in topic_ids if config.topics[t].alert]
+    return _plan(config, ChatSettings(), CONSOLE_CHAT, None, "Console", topic_ids, alert_ids)
 
 
 def _plan(config, settings, chat_id, thread, name, topic_ids, alert_ids, **schedule) -> ChatPlan:
@@ -133,10 +148,11 @@ def _chat_id(text: str) -> int | str:
 
 
 def prepare_chats(store: Store, plans: list[ChatPlan], now: datetime) -> None:
-    """First sight of a chat: alerts start now (not with the whole archive)."""
+    """First sight of a chat: alerts start now (not with the whole archive), and what was
+    published before it is the digest's."""
     for plan in plans:
         if store.chat_state(plan.key).alerts_since is None:
-            store.update_chat(plan.key, alerts_since=now)
+            store.update_chat(plan.key, alerts_since=now, first_seen_at=now)
 
 
 def compose_for(
@@ -150,6 +166,11 @@ def compose_for(
 ) -> Digest:
     topics = plan.topics if kind == "digest" else plan.alert_topics
     candidates = store.digest_candidates(plan.key, [t for t, _ in topics], since)
+    if kind == "alert":
+        first_seen = store.chat_state(plan.key).first_seen_at
+        candidates = news_only(
+            candidates, not_before=first_seen or datetime.min.replace(tzinfo=UTC)
+        )
     return compose(
         candidates,
         kind=kind,

@@ -28,6 +28,7 @@ class ChatState:
     chat: str
     last_digest_at: datetime | None = None
     alerts_since: datetime | None = None
+    first_seen_at: datetime | None = None  # None: a chat from before this was recorded
     unreachable: str | None = None
     unreachable_at: datetime | None = None
 

@@ -206,6 +206,7 @@ chat_states = Table(
     Column("chat", Text, primary_key=True),
     Column("last_digest_at", UTCDateTime),  # when the last digest was composed
     Column("alerts_since", UTCDateTime),  # matches found after this may raise alerts
+    Column("first_seen_at", UTCDateTime),  # published before this: the digest, not alerts
     Column("unreachable", Text),  # why Telegram refuses this chat (kicked, not admin…)
     Column("unreachable_at", UTCDateTime),
 )
