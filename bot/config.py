@@ -24,16 +24,27 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from bot.durations import check_time_zone, parse_duration, parse_size
+from bot.durations import BareNumber, check_time_zone, parse_duration, parse_size
 from bot.errors import ConfigError
 from bot.match.query import QueryError, parse_query
 
 DEFAULT_DATABASE_URL = "sqlite:///storage/bot.db"
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster, same rules
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TOP_LEVEL_LISTS = ("settings", "feeds", "topics", "chats", "admins")
+EXCERPT_WIDTH = 60  # characters of feeds.yaml shown around a query error
 
-Seconds = Annotated[float, BeforeValidator(parse_duration)]
+
+def _duration(value: Any) -> float:
+    try:
+        return parse_duration(value, unit_required=True)
+    except BareNumber as exc:  # `interval: 15`: seconds or minutes? The writer must say
+        raise PydanticCustomError("bare_number", "{message}", {"message": str(exc)}) from None
+
+
+Seconds = Annotated[float, BeforeValidator(_duration)]
 Bytes = Annotated[int, BeforeValidator(parse_size)]
 
 
@@ -115,8 +126,10 @@ class TopicConfig(_Strict):
         if value is not None:
             try:
                 parse_query(value)
-            except QueryError as exc:
-                raise ValueError(str(exc)) from None
+            except QueryError as exc:  # the column is mapped back to feeds.yaml in _problems
+                raise PydanticCustomError(
+                    "query_error", "{message}", {"message": str(exc), "column": exc.column}
+                ) from None
         return value
 
     @field_validator("languages")
@@ -145,6 +158,20 @@ class ChatConfig(_Strict):
     def _chat_id(cls, value: int | str) -> int | str:
         if isinstance(value, str) and not re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,}", value):
             raise ValueError("a chat id is a number or @channelname")
+        return value
+
+    @field_validator("digest", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 8:00 as the number 480 (base 60), 800 as 800.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            hours, minutes = divmod(int(value), 60)
+            message = (
+                f'{hours}:{minutes:02d} must be quoted: write digest: "{hours:02d}:{minutes:02d}"'
+                if isinstance(value, int) and 0 <= value < 24 * 60
+                else f'{value} is not a time: write a quoted time such as digest: "08:00"'
+            )
+            raise PydanticCustomError("unquoted_time", "{message}", {"message": message})
         return value
 
     @field_validator("digest")
@@ -253,24 +280,168 @@ def load_config(path: Path) -> BotConfig:
 
 def parse_config(text: str, label: str = "feeds.yaml") -> BotConfig:
     """Validate the text of a feeds.yaml; `label` prefixes every message."""
-    try:
-        data = yaml.load(text, Loader=SAFE_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{label}: {where}invalid YAML: {problem}"]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
+    root, data = _compose(text, label)
+    if data is not None and not isinstance(data, dict):
         raise ConfigError([f"{label}: expected a mapping with settings, feeds, topics, chats"])
+    data = dict(data or {})
+    problems = _blank_problems(data, label)
     try:
-        return BotConfig.model_validate(data)
+        config = BotConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc, label)) from None
+        problems += _problems(exc, label, _Source(text, root))
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
-def _problems(exc: ValidationError, label: str) -> list[str]:
+def _compose(text: str, label: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (marks: the line of each key) and its data, in one pass."""
+    loader = SAFE_LOADER(text)
+    try:
+        root = loader.get_single_node()
+        return root, None if root is None else loader.construct_document(root)
+    except yaml.YAMLError as exc:
+        raise ConfigError([_yaml_problem(exc, text, label)]) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, label: str) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is None:
+        return f"{label}: invalid YAML: {problem}"
+    line, column = mark.line, mark.column
+    lines = text.split("\n")
+    here = lines[line] if line < len(lines) else ""
+    if "\t" not in here[column : column + 1] and "tab" not in problem:
+        indent = here[: len(here) - len(here.lstrip(" \t"))]
+        if "\t" not in indent:
+            return f"{label} line {line + 1}, column {column + 1}: invalid YAML: {problem}"
+        column = indent.index("\t")  # a tab in the indentation threw the structure off
+    return f"{label} line {line + 1}, column {column + 1}: a tab; YAML indents with spaces only"
+
+
+def _blank_problems(data: dict, label: str) -> list[str]:
+    """An empty or comment-only file is refused, not read as "no feeds": polling with it
+    would disable every feed it listed before. Keys left without a value (their entries
+    commented out) are named, instead of pydantic's "Input should be a valid list"."""
+    blank = [key for key in TOP_LEVEL_LISTS if key in data and data[key] is None]
+    for key in blank:
+        del data[key]
+    if not any(key in data for key in ("feeds", "topics", "chats")):
+        why = (
+            f"{' and '.join(k + ':' for k in blank)} without entries (commented out?)"
+            if blank
+            else "the file is empty or only comments"
+            if not data
+            else "the file has only " + " and ".join(data)
+        )
+        return [
+            f"{label} has no feeds, topics or chats: {why}; refused, so that the feeds "
+            "stored from it stay as they are (write feeds: [] to run with none)"
+        ]
+    empty = {"settings": "{}", "topics": "{}"}
+    return [
+        f"{label}: {key}: has no entries; list them under it or write {key}: {empty.get(key, '[]')}"
+        for key in blank
+    ]
+
+
+class _Source:
+    """feeds.yaml's text and node tree: where a value is written, for messages."""
+
+    def __init__(self, text: str, root: yaml.Node | None):
+        self.lines = text.split("\n")
+        self.root = root
+
+    def node(self, loc: tuple[Any, ...]) -> yaml.Node | None:
+        node = self.root
+        for part in loc:
+            if isinstance(node, yaml.MappingNode):
+                found = next((v for k, v in node.value if k.value == str(part)), None)
+                node = node if found is None and isinstance(part, str) else found
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                node = node.value[part] if part < len(node.value) else None
+            elif not isinstance(part, str):  # a str here: pydantic's union branch label
+                return None
+        return node
+
+    def raw(self, loc: tuple[Any, ...]) -> str | None:
+        """A scalar as written (`8:00`, not the 480 YAML 1.1 reads it as)."""
+        node = self.node(loc)
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    def places(self, loc: tuple[Any, ...], value: str) -> list[tuple[int, int]] | None:
+        """(line, column), 0-based, in the file of each character of a string value and of
+        the place after it; None when the value cannot be lined up with its text."""
+        node = self.node(loc)
+        if not isinstance(node, yaml.ScalarNode):
+            return None
+        start, end = node.start_mark, node.end_mark
+        cells = []
+        for line in range(start.line, min(end.line, len(self.lines) - 1) + 1):
+            text = self.lines[line] + "\n"
+            first = start.column if line == start.line else 0
+            last = end.column if line == end.line else len(text)
+            cells += [(text[column], line, column) for column in range(first, last)]
+        if node.style in ("|", ">"):  # the text starts on the line after the indicator
+            cells = cells[next((i + 1 for i, c in enumerate(cells) if c[0] == "\n"), 0) :]
+        elif node.style in ('"', "'"):
+            cells = cells[1:-1]
+        return _line_up(value, cells)
+
+
+def _line_up(value: str, cells: list[tuple[str, int, int]]) -> list[tuple[int, int]] | None:
+    """Each character of `value` at its cell of the YAML text it was read from: the text
+    less its quotes, escapes, indentation and folded line breaks, in the same order."""
+    places: list[tuple[int, int]] = []
+    at = 0
+    for index, char in enumerate(value):
+        if char.isspace():  # a space, or a line break folded into one
+            if at < len(cells) and cells[at][0].isspace():
+                places.append(cells[at][1:])
+                at += 1
+                if index + 1 == len(value) or not value[index + 1].isspace():
+                    while at < len(cells) and cells[at][0].isspace():
+                        at += 1
+            elif cells:
+                places.append(cells[min(at, len(cells) - 1)][1:])  # an escape such as \n
+            else:
+                return None
+            continue
+        skipped = 0
+        while at < len(cells) and cells[at][0] != char:
+            skipped += not cells[at][0].isspace()
+            if skipped > 10:  # quotes and escapes are short: this is not the same text
+                return None
+            at += 1
+        if at == len(cells):
+            return None
+        places.append(cells[at][1:])
+        at += 1
+    if not places:
+        return None
+    line, column = places[-1]
+    return [*places, (line, column + 1)]
+
+
+def _excerpt(line: str, column: int) -> tuple[str, str]:
+    """About EXCERPT_WIDTH characters of `line` around `column` (0-based), and a caret
+    line under that column, as QueryError.pointer draws it."""
+    line = line.rstrip("\r\n").replace("\t", " ")
+    indent = len(line) - len(line.lstrip(" "))
+    start = max(0, min(column - EXCERPT_WIDTH // 2, len(line) - EXCERPT_WIDTH))
+    start = 0 if start < 8 else start  # a few characters more rather than an ellipsis
+    start = max(start, min(indent, column))  # the indentation says nothing
+    end = start + EXCERPT_WIDTH
+    cut = bool(line[:start].strip())
+    shown = ("…" if cut else "") + line[start:end] + ("…" if end < len(line) else "")
+    caret_column = column - start + cut
+    return QueryError(caret_column + 1, "").pointer(shown, len(shown) + 1)
+
+
+def _problems(exc: ValidationError, label: str, source: _Source | None = None) -> list[str]:
     problems = []
     for error in exc.errors(include_url=False):
         place = _place(error["loc"])
@@ -279,10 +450,53 @@ def _problems(exc: ValidationError, label: str) -> list[str]:
             message = "unknown key (check the spelling)"
         elif error["type"] == "missing":
             message = "required"
+        elif error["type"] == "query_error":
+            problems.append(_query_problem(error, label, place, source))
+            continue
+        elif source is not None and error["type"] in ("bare_number", "unquoted_time"):
+            message = _as_written(error, source.raw(error["loc"])) or message
         for line in message.split("\n"):
             # Cross-reference problems carry their own place at the start of the line.
             problems.append(f"{label}: {place + ': ' if place else ''}{line}")
     return problems
+
+
+def _as_written(error: Any, raw: str | None) -> str | None:
+    """The message for a number YAML read from what was written: `8:00` is 480 to it."""
+    key = next((p for p in reversed(error["loc"]) if isinstance(p, str)), "")
+    if raw is None:
+        return None
+    if error["type"] == "bare_number":
+        if re.fullmatch(r"\d+(\.\d+)?", raw):
+            return None  # as read: the validator's own message says it right
+        number = error["input"]
+        return (
+            f"{raw} is not a duration (YAML reads it as the number {number}): "
+            f"write {number}m or {number}s"
+        )
+    hours, _, rest = raw.partition(":")
+    if not hours.isdigit() or not rest:
+        return f'{raw} is not a time: write a quoted time such as {key}: "08:00"'
+    return f'{raw} must be quoted: write {key}: "{int(hours):02d}:{rest}"'
+
+
+def _query_problem(error: Any, label: str, place: str, source: _Source | None) -> str:
+    """`feeds.yaml line 14: topics.mpp.query: query error at column 57: …` and the line
+    of the file (or of the query) with a caret under the character."""
+    value, column = error["input"], error["ctx"]["column"]
+    index = max(0, min(column - 1, len(value)))
+    places = source.places(error["loc"], value) if source is not None else None
+    if places is not None:
+        line, at = places[index]
+        shown, caret = _excerpt(source.lines[line], at)
+    else:  # the query's own line, numbered from where the query starts
+        node = source.node(error["loc"]) if source is not None else None
+        line = node.start_mark.line if node is not None else None
+        before = value[:index]
+        own_line = value.split("\n")[before.count("\n")]
+        shown, caret = _excerpt(own_line, index - (before.rfind("\n") + 1))
+    head = f"{label} line {line + 1}" if line is not None else label
+    return f"{head}: {place}: {error['ctx']['message']}\n    {shown}\n    {caret}"
 
 
 def _place(loc: tuple[Any, ...]) -> str:

@@ -12,14 +12,28 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
 _BYTES = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
 
 
-def parse_duration(value: str | int | float) -> float:
-    """Seconds from 90, "90s", "15m", "6h", "2d", "1w"; ValueError on anything else."""
+class BareNumber(ValueError):
+    """A duration written without its unit (`interval: 15`: seconds or minutes?)."""
+
+    def __init__(self, value: str | int | float):
+        self.value = value
+        super().__init__(f"{value} has no unit: write {value}m or {value}s")
+
+
+def parse_duration(value: str | int | float, *, unit_required: bool = False) -> float:
+    """Seconds from 90, "90s", "15m", "6h", "2d", "1w"; ValueError on anything else.
+    With unit_required (feeds.yaml), a number without a unit raises BareNumber: a reader
+    cannot tell whether `interval: 15` means seconds or minutes."""
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if unit_required:
+            raise BareNumber(value)
         seconds = float(value)
     else:
         match = _DURATION.match(str(value))
         if not match:
             raise ValueError(f"not a duration: {value!r} (examples: 30s, 15m, 6h, 2d)")
+        if unit_required and not match[2]:
+            raise BareNumber(match[1])
         seconds = float(match[1]) * _SECONDS[(match[2] or "s").lower()]
     if seconds <= 0:
         raise ValueError(f"duration must be positive, got {value!r}")

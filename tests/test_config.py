@@ -44,11 +44,11 @@ def test_shipped_feeds_yaml_is_valid():
          "feeds.yaml: chats[0].topics: unknown topic 'nope'"),
         ("chats:\n  - {id: 'not a channel', name: c}",
          "feeds.yaml: chats[0].id: a chat id is a number or @channelname"),
-        ("feeds: [\n", "feeds.yaml: line 2, column 1: invalid YAML"),
+        ("feeds: [\n", "feeds.yaml line 2, column 1: invalid YAML"),
         ("topics: {mpp: {title: M, query: 'asylum \"fear'}}",
-         "feeds.yaml: topics.mpp.query: query error at column 8: unclosed quote"),
+         "feeds.yaml line 1: topics.mpp.query: query error at column 8: unclosed quote"),
         ("topics: {mpp: {title: M, query: x, exclude: 'NOT y'}}",
-         "feeds.yaml: topics.mpp.exclude: query error at column 1"),
+         "feeds.yaml line 1: topics.mpp.exclude: query error at column 1"),
         ("- just\n- a list", "feeds.yaml: expected a mapping"),
         ("settings: {retention_days: 0}",
          "feeds.yaml: settings.retention_days: Input should be greater than or equal to 1"),
@@ -76,11 +76,15 @@ def test_missing_config_file(tmp_path):
 
 
 def test_retention_defaults_to_a_year():
-    assert parse_config("").settings.retention_days == 365
+    assert parse_config("feeds: []").settings.retention_days == 365
 
 
-def test_empty_file_is_a_valid_empty_config():
-    assert parse_config("").feeds == []
+def test_an_explicitly_empty_feed_list_is_valid():
+    assert parse_config("feeds: []").feeds == []
+
+
+def test_empty_file_is_refused():
+    assert problems("")[0].startswith("feeds.yaml has no feeds, topics or chats: ")
 
 
 def test_environment_defaults_and_problems():
