@@ -33,3 +33,18 @@ def test_copies_from_the_leads_outlet_are_named_by_it():
     assert "+ 6 more from Metro Daily" in one_item(Item(lead, same))
     mixed = (*same[:2], cand(9, feed="KPBS"))
     assert "+ 3 more: KPBS" in one_item(Item(lead, mixed))
+
+
+def test_bold_marks_the_names_a_story_matched_not_every_context_word():
+    from bot.match.matcher import Matcher, Topic, build_document
+
+    matcher = Matcher([Topic("mpp", '("remain in mexico" OR =MPP) AND (court OR judge)')])
+    found = matcher.match(build_document(
+        "t", "A judge said the Remain in Mexico policy, MPP, is back; the court agreed."
+    ))[0]  # fmt: skip
+    item = Item(replace(cand(1), snippet=found.snippet, highlights=found.highlights))
+    html = one_item(item)
+    assert "<b>Remain in Mexico</b>" in html and "<b>MPP</b>" in html
+    assert "<b>judge</b>" not in html and "<b>court</b>" not in html
+    plain = Item(replace(cand(2), snippet="Asylum officers urge the court", highlights=((0, 6),)))
+    assert "<b>Asylum</b> officers" in one_item(plain)  # no name: the first hit alone

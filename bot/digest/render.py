@@ -17,6 +17,7 @@ from bot.telegram_html import MESSAGE_LIMIT, esc, link, marked, visible_length
 TITLE_CHARS = 300  # longer titles (broken feeds) are cut: an item must fit a message
 SNIPPET_CHARS = 400
 OUTLETS_SHOWN = 5
+BOLD_SPANS = 3  # bold hits in a snippet, at most
 KIND_TITLES = {"digest": "daily digest", "alert": "alert"}
 
 
@@ -107,8 +108,27 @@ def _when(c: Candidate, created: datetime, tz: ZoneInfo) -> str:
 
 
 def _snippet(c: Candidate) -> str:
-    """The snippet with its hits in bold; cut (and its hits with it) when too long."""
-    return marked(c.snippet, c.highlights, SNIPPET_CHARS) if c.snippet else ""
+    """The snippet with what made the story match in bold; cut (and its hits with it)
+    when too long."""
+    return (
+        marked(c.snippet, name_spans(c.snippet, c.highlights), SNIPPET_CHARS) if c.snippet else ""
+    )
+
+
+def name_spans(snippet: str, highlights, limit: int = BOLD_SPANS) -> list[tuple[int, int]]:
+    """The hits worth bold in a digest: the names a topic is about ("Remain in Mexico",
+    "credible fear", MPP), not every context word near them (judge, court, policy), which
+    would make bold point at nothing. Names are how a policy is written about: several
+    words, or an acronym in capitals. When a snippet has no such hit, its first hit is
+    bold alone. At most `limit` spans, in reading order."""
+    spans = sorted(tuple(h) for h in highlights)
+    names = [(s, e) for s, e in spans if _is_name(snippet[s:e])]
+    return (names or spans[:1])[:limit]
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return len(words) > 1 or (len(text) >= 2 and text.isupper())
 
 
 def _others(item: Item) -> str:
