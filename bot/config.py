@@ -115,6 +115,7 @@ class TopicConfig(_Strict):
     """One entry of `topics:`; its queries are parsed here, so `check` reports their errors."""
 
     title: str
+    description: str | None = None  # one line a reader understands (/topics)
     query: str = Field(min_length=1)
     exclude: str | None = None
     languages: list[str] = []

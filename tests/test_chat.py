@@ -191,7 +191,8 @@ def test_subscribe_needs_an_admin_and_changes_the_plan(start, fake_bot_api):
     assert ("asylum", "Asylum") in plan.topics and ("asylum", "Asylum") in plan.alert_topics
     fake_bot_api.push_update(message(GROUP, MEMBER, "/topics"))
     topics = with_text(fake_bot_api, GROUP, "Topics (")
-    assert "✅ 🔔 asylum" in topics.text and "✅ mpp" in topics.text
+    assert "✅ 🔔 Asylum (asylum)" in topics.text and "✅ Remain in Mexico (mpp)" in topics.text
+    assert "Looks for: remain in mexico" in topics.text and " OR " not in topics.text
     fake_bot_api.push_update(message(GROUP, ADMIN, "/unsubscribe mpp"))
     assert with_text(fake_bot_api, GROUP, "no longer receives")
     plan = next(p for p in bot.app.chat_plans if p.chat == GROUP)

@@ -116,3 +116,12 @@ def test_any_text_parses_or_raises_a_query_error(text):
 def test_operator_soup_parses_or_raises_a_query_error(parts):
     with contextlib.suppress(QueryError):  # anything else fails the test
         parse_query(" ".join(parts))
+
+
+def test_query_names_are_its_phrases_and_acronyms_as_written_not_its_exclusions():
+    from bot.match.query import query_names
+
+    query = ('("Quédate en México" OR ="MPP" OR "remain in mexico") AND (court OR judge*) '
+             'NOT ("Queens Park" OR =MPPs) OR "Remain In Mexico" NEAR/5 asylum')  # fmt: skip
+    assert query_names(query) == ["Quédate en México", "MPP", "remain in mexico"]
+    assert query_names("asylum OR asilo") == []

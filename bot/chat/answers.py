@@ -6,16 +6,18 @@ than a message is split between blocks (split_message).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import telegram_html
 from bot.feeds.health import feed_health, when_text
-from bot.match.query import QueryError
+from bot.match.query import QueryError, query_names
 from bot.telegram_html import MESSAGE_LIMIT, cut, esc, visible_length
 
 TITLE_CHARS = 200
 SNIPPET_CHARS = 300
+NAMES_SHOWN = 6  # names of a topic in /topics
 SEARCH_EXAMPLES = (
     '"remain in mexico" matamoros',
     '"credible fear" NEAR/5 officers',
@@ -33,18 +35,30 @@ def link(title: str, url: str | None) -> str:
 
 
 def search_page(found, query: str, page: int, per_page: int, timezone: str) -> str:
-    """One page of /search results; `found` is bot.pipeline.search.SearchResults."""
+    """One page of /search results; `found` is bot.pipeline.search.SearchResults. A
+    result is a story (its copies under "also in"): pages and the count are of stories,
+    with the articles beside them when copies make them more."""
     if not found.results:
         if page > 1:
             return f"No more results for <code>{esc(cut(query, 200))}</code>."
-        return f"No articles match <code>{esc(cut(query, 200))}</code>."
+        none = f"No articles match <code>{esc(cut(query, 200))}</code>."
+        if found.hint:  # "did you mean OR? operators are upper case: …", as sentences
+            hint = re.sub(r"(^|[?.] )([a-z])", lambda m: m[1] + m[2].upper(), found.hint)
+            none += f"\n{esc(hint)}."
+        return none
     tz = ZoneInfo(timezone)
     first = (page - 1) * per_page + 1
     about = "" if found.total_exact else "about "
     pages = max(page, -(-found.total // per_page))
+    noun = "result" if found.total == 1 else "results"
+    articles = ""
+    if found.articles != found.total or found.articles_exact != found.total_exact:
+        articles_about = "" if found.articles_exact else "about "
+        plural = "article" if found.articles == 1 else "articles"
+        articles = f" ({articles_about}{found.articles} {plural})"
     lines = [
-        f"<b>{about}{found.total} results</b> for <code>{esc(cut(query, 200))}</code> · "
-        f"page {page} of {about}{pages}"
+        f"<b>{about}{found.total} {noun}</b>{articles} for "
+        f"<code>{esc(cut(query, 200))}</code> · page {page} of {about}{pages}"
     ]
     for number, result in enumerate(found.results, start=first):
         when = result.published.astimezone(tz)
@@ -87,22 +101,26 @@ def search_examples() -> str:
 
 
 def topics_list(config_topics, plan, watches) -> list[str]:
-    """Every topic with its query, and what this chat receives and is alerted on."""
+    """Every topic as a reader knows it (its title, what it covers, the names it looks
+    for) and what this chat receives and is alerted on; not its query code, which only
+    the operator maintains (`check --verbose` shows it)."""
     receives = {t for t, _ in plan.topics} if plan else set()
     alerts = {t for t, _ in plan.alert_topics} if plan else set()
     blocks = ["<b>Topics</b> (✅ in this chat's digest, 🔔 alerts)"]
     for key, topic in config_topics.items():
         marks = ("✅" if key in receives else "▫️") + (" 🔔" if key in alerts else "")
-        lines = [
-            f"{marks} <b>{esc(key)}</b>: {esc(topic.title)}",
-            f"<code>{esc(topic.query)}</code>",
-        ]
-        if topic.exclude:
-            lines.append(f"excluding <code>{esc(topic.exclude)}</code>")
+        lines = [f"{marks} <b>{esc(topic.title)}</b> ({esc(key)})"]
+        if topic.description:
+            lines.append(f"<i>{esc(cut(topic.description, 300))}</i>")
+        names = query_names(topic.query, NAMES_SHOWN + 1)
+        if names:
+            more = ", …" if len(names) > NAMES_SHOWN else ""
+            lines.append("Looks for: " + ", ".join(esc(n) for n in names[:NAMES_SHOWN]) + more)
         blocks.append("\n".join(lines))
     for watch in watches:
         marks = "✅" + (" 🔔" if watch.alerts else "")
-        blocks.append(f"{marks} <b>{esc(watch.name)}</b> (watch)\n<code>{esc(watch.query)}</code>")
+        query = esc(cut(watch.query, 120))
+        blocks.append(f"{marks} <b>{esc(watch.name)}</b> (this chat's watch): <code>{query}</code>")
     blocks.append(
         "Change: /subscribe TOPIC [alerts] · /unsubscribe TOPIC · /watch NAME QUERY (admins)"
     )

@@ -330,3 +330,41 @@ def _scoped(node: Node, field: str, column: int) -> Node:
             _scoped(node.left, field, column), _scoped(node.right, field, column), node.distance
         )
     return node
+
+
+def query_names(text: str, limit: int = 6) -> list[str]:
+    """The names a query looks for, as written: its quoted phrases and its acronyms
+    (=MPP), in order, none twice, none from a NOT part. What a person reads to know what
+    a topic covers (/topics), instead of its query code."""
+    positive: set[tuple[bool, tuple[str, ...]]] = set()
+    _collect_names(parse_query(text), positive)
+    names: list[str] = []
+    seen: set[str] = set()
+    for token in _lex(text.translate(TYPOGRAPHIC)):
+        raw = token.text
+        if token.kind == "word" and raw.startswith("="):
+            raw, exact = raw[1:], True
+        elif token.kind == "phrase":
+            exact = bool(token.value)
+        else:
+            continue
+        words = split_words(raw)
+        key = (exact, tuple(words if exact else (fold(w) for w in words)))
+        shown = " ".join(words)
+        if key in positive and shown.casefold() not in seen and (len(words) > 1 or exact):
+            seen.add(shown.casefold())
+            names.append(shown)
+    return names[:limit]
+
+
+def _collect_names(node: Node, found: set) -> None:
+    if isinstance(node, Phrase):
+        found.add((node.exact, node.words))
+    elif isinstance(node, Term) and node.exact and not node.prefix:
+        found.add((True, (node.word,)))
+    elif isinstance(node, (And, Or)):
+        for item in node.items:
+            _collect_names(item, found)
+    elif isinstance(node, Near):
+        _collect_names(node.left, found)
+        _collect_names(node.right, found)
