@@ -20,10 +20,11 @@ from bot.chat.flood import REPLY_LIMITS
 from bot.chat.service import ChatService, ChatSide, ChatSideState, build_application
 from bot.config import BotConfig, Environment
 from bot.delivery.console import ConsoleSender
-from bot.delivery.outbox import flush
+from bot.delivery.outbox import CONSOLE_CHAT, flush
 from bot.delivery.telegram import TelegramSender
 from bot.errors import BotError, StoreError
 from bot.feeds.fetch import Fetcher, FetchLimits
+from bot.feeds.health import offline_hint
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary, utc_now
@@ -31,7 +32,7 @@ from bot.pipeline.digests import alert_pass, chat_plans, digest_chat, prepare_ch
 from bot.pipeline.poll import poll_cycle
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
 from bot.scheduler import build_scheduler, sync_digests
-from bot.store import Store, database_file
+from bot.store import Store, database_exists, database_file
 
 log = logging.getLogger("bot")
 STOP_GRACE_SECONDS = 60  # a running poll or digest may take this long to finish at SIGTERM
@@ -108,10 +109,36 @@ def fetch_limits(config: BotConfig) -> FetchLimits:
     )
 
 
+class NoDatabase(BotError):
+    """A command that only reads found no database file; it creates none (a mistyped
+    DATABASE_URL must not leave an empty archive, and folders, behind)."""
+
+    def __init__(self, path: Path):
+        super().__init__(
+            f"no database at {path} (DATABASE_URL): run `python -m bot poll` or `run` "
+            "first, or check DATABASE_URL"
+        )
+
+
+def _missing_database(database_url: str) -> Path | None:
+    """The SQLite file the URL names, when it does not exist; None when it exists, for an
+    in-memory database, and for a URL that is none (Store.open says so, creating nothing)."""
+    try:
+        if database_exists(database_url):
+            return None
+        path = database_file(database_url)
+    except Exception:  # not a database URL at all
+        return None
+    return Path(path).expanduser().absolute() if path else None
+
+
 @contextlib.contextmanager
-def opened(env: Environment, config: BotConfig) -> Iterator[App]:
-    """The App of one command: the store open and in line with feeds.yaml, closed after."""
-    app = App.open(env, config)
+def opened(env: Environment, config: BotConfig, *, create: bool = True) -> Iterator[App]:
+    """The App of one command: the store open and in line with feeds.yaml, closed after.
+
+    create=False for commands that only read: a missing database is NoDatabase (exit 1)
+    and nothing is created, no folder, file or lock file."""
+    app = App.open(env, config, create=create)
     try:
         yield app
     finally:
@@ -150,8 +177,12 @@ class App:
             sync_digests(self.scheduler, self)
 
     @classmethod
-    def open(cls, env: Environment, config: BotConfig) -> App:
-        """Open the store, migrate it and bring its feed list in line with feeds.yaml."""
+    def open(cls, env: Environment, config: BotConfig, *, create: bool = True) -> App:
+        """Open the store, migrate it and bring its feed list in line with feeds.yaml
+        (also for commands that only read: it is cheap and keeps the feed list right).
+        create=False: a missing SQLite file is NoDatabase, and nothing is created."""
+        if not create and (missing := _missing_database(env.database_url)) is not None:
+            raise NoDatabase(missing)
         store = Store.open(env.database_url)
         try:
             store.sync_feeds(feed_specs(config), utc_now())
@@ -226,7 +257,9 @@ class App:
     @cached_property
     def chat_plans(self):
         """feeds.yaml's chats with what they changed from Telegram (bot/pipeline/digests.py)."""
-        return chat_plans(self.config, self.store.chat_settings())
+        return chat_plans(
+            self.config, self.store.chat_settings(), console=not self.env.telegram_token
+        )
 
     @contextlib.asynccontextmanager
     async def open_sender(self, stream=None):
@@ -323,6 +356,15 @@ class App:
                 "TELEGRAM_BOT_TOKEN is not set: digests will be printed to the console "
                 "until a token is set"
             )
+            console = next((p for p in self.chat_plans if p.chat == CONSOLE_CHAT), None)
+            if console is not None:
+                log.warning(
+                    "feeds.yaml has no chats: the console receives every topic (%s), "
+                    "its digest at %s (%s) and alerts after each poll; "
+                    "`python -m bot digest` prints it now",
+                    ", ".join(title for _, title in console.topics) or "none",
+                    console.schedule, console.timezone,
+                )  # fmt: skip
         prepare_chats(self.store, self.chat_plans, utc_now())
         self.stopping = False
         scheduler = self.scheduler = build_scheduler(self, self.config.settings.timezone)
@@ -451,4 +493,7 @@ class App:
                 "poll cycle: %d feeds, %d ok, %d not modified, %d failed, %d new, %.1fs",
                 d["feeds"], d["ok"], d["not_modified"], d["failed"], d["new"], d["seconds"],
             )  # fmt: skip
+            # Once per cycle: an outage is one line here, not a guess from N feed errors.
+            if hint := offline_hint([o.error for o in summary.outcomes]):
+                log.warning("poll cycle: %s", hint)
         return summary

@@ -30,10 +30,12 @@ def bot(workdir: Path, *args: str, config: str | None = None, env: dict | None =
         k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "DATABASE"))
     }
     environ.update(
-        BOT_CONFIG=str(workdir / "feeds.yaml"),
-        DATABASE_URL=f"sqlite:///{workdir / 'bot.db'}",
-        PYTHONPATH=str(REPO),
-        **(env or {}),
+        {
+            "BOT_CONFIG": str(workdir / "feeds.yaml"),
+            "DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}",
+            "PYTHONPATH": str(REPO),
+            **(env or {}),  # may name another database
+        }
     )
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -184,6 +186,10 @@ def test_run_polls_on_schedule_says_console_and_stops_on_sigterm(workdir, httpse
 
 def test_health_fails_before_any_poll(workdir):
     result = bot(workdir, "health", config="feeds: []\n")
+    assert result.returncode == 1 and "unhealthy: no database at" in result.stdout
+    assert not (workdir / "bot.db").exists()  # health only reads
+    assert bot(workdir, "rematch").returncode == 0  # a command that writes creates it
+    result = bot(workdir, "health")
     assert result.returncode == 1 and "no poll cycle" in result.stdout
 
 
@@ -208,17 +214,22 @@ def test_a_second_poll_cycle_on_the_same_database_is_skipped(workdir, httpserver
 
 @pytest.mark.slow
 def test_commands_started_together_on_a_new_database_do_not_trip_over_each_other(workdir):
-    """The service and `health` (or any two commands) on a fresh database: one creates
-    the schema and the feeds, the others wait for it and find them."""
+    """The service and `rematch` (or any two commands that write) on a fresh database: one
+    creates the schema and the feeds, the others wait for it and find them. (`health` and
+    the other commands that only read create no database.)"""
     (workdir / "feeds.yaml").write_text(feeds_config(("Ok", "http://127.0.0.1:9/feed")))
     environ = {**os.environ, "PYTHONPATH": str(REPO), "BOT_CONFIG": str(workdir / "feeds.yaml"),
                "DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}"}  # fmt: skip
     runs = [
-        subprocess.Popen([sys.executable, "-m", "bot", "health"], cwd=workdir, env=environ,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-m", "bot", "rematch", "--json"], cwd=workdir,
+                         env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(6)
     ]  # fmt: skip
     for run in runs:
         stdout, stderr = run.communicate(timeout=120)
-        assert "no poll cycle has run yet" in stdout, stderr
+        assert json.loads(stdout) == {"articles": 0, "matches": {}}, stderr
         assert stderr == ""
+    health = bot(workdir, "health")
+    assert health.returncode == 1 and "no poll cycle has run yet" in health.stdout
+    listing = json.loads(bot(workdir, "feeds", "--json").stdout)["feeds"]
+    assert [f["name"] for f in listing] == ["Ok"]

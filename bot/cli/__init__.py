@@ -53,32 +53,44 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--feed", metavar="NAME", help="only this feed")
     poll.add_argument("--json", action="store_true", help="print the summary as JSON")
     sub.add_parser("check", help="validate feeds.yaml and the environment")
-    feeds = sub.add_parser("feeds", help="list feeds with their health; import/export OPML")
-    feeds.add_argument("--json", action="store_true")
-    feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")
+    feeds = sub.add_parser(
+        "feeds",
+        help="list feeds with their health; import/export OPML",
+        usage="python -m bot feeds [-h] [--json] [ACTION]",
+        description="Without an ACTION, lists the feeds with their health.",
+    )
+    feeds.add_argument("--json", action="store_true", help="print the feed list as JSON")
+    feeds_sub = feeds.add_subparsers(
+        dest="feeds_command",
+        metavar="ACTION",
+        title="actions (optional)",
+        prog="python -m bot feeds",  # not the usage above: `feeds import-opml [-h] FILE`
+    )
     imp = feeds_sub.add_parser("import-opml", help="add the feeds of an OPML file")
-    imp.add_argument("file", type=Path)
+    imp.add_argument(
+        "file", type=Path, metavar="FILE", help="the OPML file (a feed reader's export)"
+    )
     exp = feeds_sub.add_parser("export-opml", help="write every feed as OPML 2.0")
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     stats = sub.add_parser("stats", help="counts of feeds and articles")
-    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--json", action="store_true", help="print the counts as JSON")
     sub.add_parser("health", help="exit 0 when the database is readable and polling is recent")
     match = sub.add_parser("match", help="does a query match a text, and where")
     match.add_argument("query")
     match.add_argument("--text", required=True, help="the body text to match against")
     match.add_argument("--title", default="", help="a title (title: scopes match only here)")
     match.add_argument("--lang", help="the text's language, for lang: filters")
-    match.add_argument("--json", action="store_true")
+    match.add_argument("--json", action="store_true", help="print the result as JSON")
     rematch = sub.add_parser("rematch", help="match stored articles again after topics change")
     rematch.add_argument("--since", help="only articles published since: 30d, 12h or a date")
-    rematch.add_argument("--json", action="store_true")
+    rematch.add_argument("--json", action="store_true", help="print the counts as JSON")
     digest = sub.add_parser("digest", help="compose and send each chat's digest now")
     digest.add_argument("--chat", metavar="ID", help="only this chat (its id or name)")
     digest.add_argument(
         "--dry-run", action="store_true", help="print the exact messages; send and change nothing"
     )
     digest.add_argument("--since", help="cover what was found since: 24h, 3d or a date")
-    digest.add_argument("--json", action="store_true")
+    digest.add_argument("--json", action="store_true", help="print each chat's digest as JSON")
     search = sub.add_parser("search", help="search the archive (the topics' query language)")
     search.add_argument("query", help="e.g. '\"remain in mexico\" matamoros'")
     search.add_argument("--since", help="published since: 7d, 24h or a date (2026-01-01)")
@@ -94,13 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--limit", type=int, default=20, help="results per page (default 20)")
     search.add_argument("--offset", type=int, default=0, help="results to skip (paging)")
-    search.add_argument("--json", action="store_true")
+    search.add_argument("--json", action="store_true", help="print the results as JSON")
     prune = sub.add_parser("prune", help="delete articles older than settings.retention_days")
     prune.add_argument("--dry-run", action="store_true", help="only say what would go")
-    prune.add_argument("--json", action="store_true")
+    prune.add_argument("--json", action="store_true", help="print the summary as JSON")
     reindex = sub.add_parser("reindex", help="rebuild the full-text search index")
     reindex.add_argument("--check", action="store_true", help="only check it (exit 1 if bad)")
-    reindex.add_argument("--json", action="store_true")
+    reindex.add_argument("--json", action="store_true", help="print the result as JSON")
     classify = sub.add_parser("classify", help="topics of articles given as JSON Lines")
     classify.add_argument("file", nargs="?", type=Path, help="JSON Lines (default: stdin)")
     return parser

@@ -1,5 +1,6 @@
 """The archive's upkeep: `stats` (counts), `rematch` (match stored articles again),
-`prune` (retention) and `reindex` (the full-text index)."""
+`prune` (retention) and `reindex` (the full-text index). `stats`, `prune --dry-run` and
+`reindex --check` only read: on a missing database they say so and create none."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.match.matcher import build_document
 
 
 def cmd_stats(args, env, config) -> int:
-    with opened(env, config) as app:
+    with opened(env, config, create=False) as app:
         stats = app.store.stats()
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
@@ -35,12 +36,12 @@ def cmd_rematch(args, env, config) -> int:
 
 
 def cmd_prune(args, env, config) -> int:
-    with opened(env, config) as app:
+    with opened(env, config, create=not args.dry_run) as app:
         return run_prune(app, args.dry_run, args.json)
 
 
 def cmd_reindex(args, env, config) -> int:
-    with opened(env, config) as app:
+    with opened(env, config, create=not args.check) as app:
         return run_reindex(app, args.check, args.json)
 
 

@@ -19,7 +19,8 @@ from bot.model import FeedSpec, utc_now
 
 
 def cmd_feeds(args, env, config) -> int:
-    with opened(env, config) as app:
+    # Listing and export only read: on a missing database they say so and create none.
+    with opened(env, config, create=args.feeds_command == "import-opml") as app:
         if args.feeds_command == "import-opml":
             return import_opml(app, args.file)
         if args.feeds_command == "export-opml":

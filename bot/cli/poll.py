@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from bot.app import opened
 from bot.errors import UsageError
+from bot.feeds.health import offline_hint
 from bot.model import FeedOutcome, PollSummary
 
 
@@ -85,6 +86,9 @@ def print_summary(summary: PollSummary, nothing_due: bool = False) -> None:
         f"articles: {d['new']} new, {d['updated']} updated, "
         f"{d['duplicates']} duplicates skipped | {d['seconds']:.1f}s"
     )
+    # Once, after the failures: when most feeds could not connect, the machine is the cause.
+    if hint := offline_hint([o.error for o in summary.outcomes]):
+        print(hint)
 
 
 class _ConsoleStream:

@@ -8,9 +8,10 @@ import os
 import socket
 from dataclasses import dataclass
 
-from bot.app import opened, read_service_state
+from bot.app import NoDatabase, opened, read_service_state
 from bot.chat.service import ChatSideState
 from bot.config import BotConfig, Environment
+from bot.feeds.health import failing_feeds
 from bot.model import utc_now
 from bot.store import Store, database_exists
 
@@ -34,12 +35,19 @@ def cmd_check(args, env: Environment, config: BotConfig) -> int:
 
 
 def cmd_health(args, env, config) -> int:
-    """Exit 1 when polling is not recent (Docker restarts the container). The chat side
-    only colours the text: "degraded" while chat commands are off (a Telegram outage,
-    retried by the service) exits 0, since a restart would not bring Telegram back."""
-    with opened(env, config) as app:
-        last = app.store.last_cycle()
-        limit = 3 * app.tick_seconds() + 600
+    """Exit 1 when polling is not recent (Docker restarts the container), or there is no
+    database yet. The rest only colours the text: "degraded" exits 0 while chat commands
+    are off (a Telegram outage, retried by the service) or most feeds are failing (an
+    outage of the network or DNS: the service retries them), since a restart would bring
+    neither back."""
+    try:
+        with opened(env, config, create=False) as app:
+            last = app.store.last_cycle()
+            failing = failing_feeds(app.store.feed_states(with_counts=False))
+            limit = 3 * app.tick_seconds() + 600
+    except NoDatabase as exc:
+        print(f"unhealthy: {exc}")
+        return 1
     chat = service_line(read_service_state(env.database_url))
     if last is None:
         print("unhealthy: no poll cycle has run yet" + chat.text)
@@ -48,6 +56,14 @@ def cmd_health(args, env, config) -> int:
     if age > limit:
         print(f"unhealthy: the last poll cycle finished {age:.0f}s ago" + chat.text)
         return 1
+    if failing:
+        feeds, hint = failing
+        print(
+            f"degraded: {feeds} (last poll cycle {age:.0f}s ago)"
+            + (f"; {hint}" if hint else "")
+            + chat.text
+        )
+        return 0
     print(f"{'ok' if chat.working else 'degraded'}: last poll cycle {age:.0f}s ago" + chat.text)
     return 0
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.durations import format_duration
@@ -71,3 +74,71 @@ def next_poll_text(when: datetime | None, now: datetime) -> str:
     if when is None or when <= now:
         return "due now"
     return when_text(when, now)
+
+
+# When this share of feeds (and at least OFFLINE_MIN of them) could not even connect, the
+# machine is the likely cause, not the publishers: one line says so instead of N errors.
+MOST = 0.8
+OFFLINE_MIN = 3
+_DNS_ERRORS = (
+    "name or service not known",
+    "temporary failure in name resolution",
+    "nodename nor servname",
+    "no address associated with hostname",
+    "getaddrinfo failed",
+    "cannot resolve",
+)
+_CONNECT_ERRORS = ("cannot connect", "connect timed out", "network is unreachable")
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*([^\])]+)")
+
+
+def connection_failure(error: str | None) -> str | None:
+    """ "dns" or "connect" when a fetch error means the feed's host was never reached
+    (bot/feeds/fetch.py's and safety.py's messages); None for any other error."""
+    text = (error or "").lower()
+    if any(marker in text for marker in _DNS_ERRORS):
+        return "dns"
+    if any(marker in text for marker in _CONNECT_ERRORS):
+        return "connect"
+    return None
+
+
+def _reason(error: str) -> str:
+    """The operating system's words: 'Name or service not known', 'Connection refused'."""
+    found = _ERRNO.search(error)
+    reason = found.group(1) if found else error.rsplit(": ", 1)[-1]
+    return reason.strip()[:80]
+
+
+def offline_hint(errors: Sequence[str | None]) -> str | None:
+    """One line when most feeds polled failed to connect or resolve their host (one
+    entry per feed: its error, None when it worked): the machine seems to be offline."""
+    total = len(errors)
+    failed = [e for e in errors if e and connection_failure(e)]
+    if len(failed) < OFFLINE_MIN or len(failed) < MOST * total:
+        return None
+    reason = Counter(_reason(e) for e in failed).most_common(1)[0][0]
+    dns = sum(connection_failure(e) == "dns" for e in failed)
+    cause = (
+        "this machine seems to be offline or its DNS is failing"
+        if 2 * dns >= len(failed)
+        else "this machine seems to be offline, or a firewall or proxy blocks it"
+    )
+    which = "every feed" if len(failed) == total else "most feeds"
+    return f"{which} failed to connect ({len(failed)} of {total}; {reason!r}): {cause}"
+
+
+def failing_feeds(feeds: Sequence[FeedState]) -> tuple[str, str | None] | None:
+    """For `health`: ("35 of 35 feeds failing", the offline hint or None) when most
+    enabled feeds are failing now (parked feeds count as enabled, not as failing); None
+    otherwise. The feeds' state, not the last cycle's: during an outage most cycles poll
+    nothing, the failing feeds waiting out their backoff."""
+    enabled = [f for f in feeds if f.enabled]
+    errors = [
+        (f.last_error or "failing") if f.consecutive_failures and not f.parked_reason else None
+        for f in enabled
+    ]
+    failing = sum(e is not None for e in errors)
+    if not failing or failing < MOST * len(enabled):
+        return None
+    return f"{failing} of {len(enabled)} feeds failing", offline_hint(errors)
