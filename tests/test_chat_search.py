@@ -31,11 +31,11 @@ def test_a_chat_searches_the_shared_topics_and_its_own_watches_only(start, fake_
         before = len(fake_bot_api.sent_to(GROUP))
         fake_bot_api.push_update(message(GROUP, MEMBER, f"/search {query}"))
         found = wait_for(lambda b=before: fake_bot_api.sent_to(GROUP)[b:], what=query)[0]
-        assert "1 results" in found.text and "Venezuelans" in found.text, query
+        assert "1 result for" in found.text and "Venezuelans" in found.text, query
 
     # Another allowed chat: the shared topic yes, GROUP's watch no, by name or by id.
     fake_bot_api.push_update(message(PRIVATE, ADMIN, "/search topic:mpp"))
-    assert "Matamoros" in with_text(fake_bot_api, PRIVATE, "results").text
+    assert "Matamoros" in with_text(fake_bot_api, PRIVATE, "1 result for").text
     for query in (f"topic:watch:{GROUP}:tps", "topic:tps", f"topic:watch:{GROUP}:tps status"):
         before = len(fake_bot_api.sent_to(PRIVATE))
         fake_bot_api.push_update(message(PRIVATE, ADMIN, f"/search {query}"))
@@ -96,3 +96,43 @@ def test_a_query_the_index_cannot_read_gets_the_query_error_answer(
     answer = with_text(fake_bot_api, GROUP, "Query error").text
     assert "column 1" in answer and "fts5: parser stack overflow" in answer
     assert "fewer parentheses" in answer and SORRY not in answer
+
+
+WIRE = (
+    "A federal judge in Texas on Tuesday blocked the administration's plan to restart the "
+    "Migrant Protection Protocols, the policy known as Remain in Mexico, leaving thousands "
+    "of asylum seekers waiting in shelters in Matamoros and Reynosa."
+)
+
+
+def test_pages_count_stories_and_next_never_leads_to_no_more_results(start, fake_bot_api):
+    """Six articles, two of them copies of one wire story: five stories, one page. The
+    header counted articles ("6 results", page 1 of 2) and Next led to "No more
+    results"."""
+    items = [story(n, f"Remain in Mexico hearing {n} in Matamoros", hours_ago=30 + n)
+             for n in range(4)]  # fmt: skip
+    items += [story(10, "Judge blocks Remain in Mexico restart", hours_ago=5, text=WIRE),
+              story(11, "Judge blocks 'Remain in Mexico' restart (AP)", hours_ago=6,
+                    text=WIRE + " Subscribe to our newsletter.")]  # fmt: skip
+    start(items)
+    fake_bot_api.push_update(message(GROUP, MEMBER, '/search "remain in mexico"'))
+    page = with_text(fake_bot_api, GROUP, "results")
+    assert "5 results</b> (6 articles)" in page.html and "page 1 of 1" in page.text
+    assert "also in: Border Wire" not in page.text  # one feed: the copy is not "elsewhere"
+    assert page.text.count("Judge blocks") == 1
+    assert markup(page.params) == []  # no Next: the five stories are all on this page
+
+
+def test_filters_alone_and_lower_case_operators_are_explained(start, fake_bot_api):
+    start(tps_stories())
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/search lang:es"))
+    refused = with_text(fake_bot_api, GROUP, "alone would list").text
+    assert refused == (
+        "lang:es alone would list every article in that language: add words to search for."
+    )
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/search venezuelans or zyzzyva"))
+    nothing = with_text(fake_bot_api, GROUP, "No articles match").text
+    assert nothing.endswith("Did you mean OR? Operators are upper case: a OR b, NEAR/5.")
+    fake_bot_api.push_update(message(GROUP, MEMBER, "/search venezuelans OR zyzzyva"))
+    assert "Venezuelans" in with_text(fake_bot_api, GROUP, "1 result for").text
+    assert all(SORRY not in m.text for m in fake_bot_api.sent_to(GROUP))

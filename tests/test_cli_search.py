@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -57,6 +58,8 @@ def test_search_json_is_one_document_with_the_documented_keys(workdir):
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["total"] == 2 and document["total_exact"] is True
+    assert document["stories"] == 2 and document["articles"] == 2
+    assert document["articles_exact"] is True
     first = document["results"][0]
     assert set(first) >= {"id", "title", "url", "feed", "published", "topics", "score",
                           "snippet", "highlights", "also_in"}  # fmt: skip
@@ -67,7 +70,7 @@ def test_search_json_is_one_document_with_the_documented_keys(workdir):
 def test_search_text_lists_results_with_marked_hits(workdir):
     result = bot(workdir, "search", '"remain in mexico"', "--since", "30d")
     assert result.returncode == 0, result.stderr
-    assert "1 matching article; showing 1-1" in result.stdout
+    assert "1 story (1 article); showing 1-1, by relevance" in result.stdout
     assert "Remain in Mexico returns to Matamoros" in result.stdout
     assert "Border Report · " in result.stdout and "[Remain in Mexico]" in result.stdout
 
@@ -84,7 +87,88 @@ def test_search_filters_and_sort_from_the_command_line(workdir):
 
 def test_no_results_exit_1(workdir):
     result = bot(workdir, "search", "zyzzyva")
-    assert result.returncode == 1 and "no results" in result.stdout
+    assert result.returncode == 1 and result.stdout.strip() == "no results"
+
+
+@pytest.mark.parametrize(
+    ("query", "meant"),
+    [("asylum or matamoros", "OR"), ("matamoros near/5 asylum", "NEAR/5"),
+     ("matamoros and zyzzyva", "AND"), ("asylum not matamoros", "NOT")],
+)  # fmt: skip
+def test_lower_case_operators_get_the_hint_when_nothing_matched(workdir, query, meant):
+    result = bot(workdir, "search", query)
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.strip() == (
+        f"no results; did you mean {meant}? operators are upper case: a OR b, NEAR/5"
+    )
+
+
+def test_the_hint_does_not_change_what_a_query_means(workdir):
+    """Lower-case `or` is a word to find (nothing here has it); upper-case OR finds
+    either. A lower-case operator inside a phrase is the phrase's: no hint."""
+    assert json.loads(bot(workdir, "search", "asylum or matamoros", "--json").stdout)["total"] == 0
+    assert json.loads(bot(workdir, "search", "asylum OR matamoros", "--json").stdout)["total"] == 2
+    phrase = bot(workdir, "search", '"matamoros or reynosa"')
+    assert phrase.stdout.strip() == "no results"
+
+
+def test_times_are_shown_in_the_configured_time_zone_json_stays_utc(workdir):
+    """The listing said UTC while chats use their zone: it uses settings.timezone now,
+    with the zone's abbreviation; --json keeps ISO 8601 UTC."""
+    zoned = CONFIG.replace("{retention_days: 365}", "{retention_days: 365, timezone: Asia/Tokyo}")
+    (workdir / "feeds.yaml").write_text(zoned)
+    document = json.loads(bot(workdir, "search", '"remain in mexico"', "--since", "30d",
+                              "--json").stdout)  # fmt: skip
+    published = datetime.fromisoformat(document["results"][0]["published"])
+    assert published.utcoffset() == timedelta(0)
+    listing = bot(workdir, "search", '"remain in mexico"', "--since", "30d").stdout
+    local = published.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"Border Report · {local:%Y-%m-%d %H:%M} JST · score" in listing
+    assert " UTC " not in listing
+
+
+def add_wire_copies(workdir):
+    """Two copies of a wire story about Remain in Mexico (own URLs, small edits)."""
+    store = Store.open(f"sqlite:///{workdir / 'bot.db'}")
+    feeds = {f.name: f.id for f in store.feed_states()}
+    wire = (
+        "A federal judge in Texas on Tuesday blocked the plan to restart the Migrant "
+        "Protection Protocols, the policy known as Remain in Mexico, leaving thousands of "
+        "asylum seekers waiting in shelters in Reynosa. The government will appeal."
+    )
+    for feed, entry, title, tail in [
+        ("Border Report", "w1", "Judge blocks Remain in Mexico restart", ""),
+        ("La Frontera", "w2", "Judge blocks 'Remain in Mexico' restart (AP)", " Subscribe."),
+    ]:
+        article = Article(
+            feed=feed, entry_id=entry, url=f"https://x.example/{entry}", title=title,
+            summary=wire + tail, content="", author=None, published=NOW - timedelta(days=1),
+            language="en", outlet="x.example", title_key=title.lower(), content_hash=entry,
+        )  # fmt: skip
+        store.save_poll(feeds[feed], [article], NOW, next_poll_at=NOW)
+    store.close()
+
+
+def test_pages_and_counts_are_stories_with_the_articles_beside(workdir):
+    """`total` counted copies: "3 matching articles; showing 1-2", and --offset 2 said
+    "no results (there are 3…)". Pages and the total count stories now."""
+    add_wire_copies(workdir)
+    query = ('"remain in mexico"', "--since", "30d")
+    listing = bot(workdir, "search", *query)
+    assert listing.returncode == 0, listing.stderr
+    assert "2 stories (3 articles); showing 1-2, by relevance" in listing.stdout
+    assert "also in: La Frontera" in listing.stdout
+    document = json.loads(bot(workdir, "search", *query, "--json").stdout)
+    assert (document["total"], document["stories"], document["articles"]) == (2, 2, 3)
+    assert document["total_exact"] is True and document["articles_exact"] is True
+    assert len(document["results"]) == 2
+    second = bot(workdir, "search", *query, "--limit", "1", "--offset", "1")
+    assert "2 stories (3 articles); showing 2-2" in second.stdout
+    past = bot(workdir, "search", *query, "--offset", "2")
+    assert past.returncode == 1
+    assert past.stdout.strip() == (
+        "no results at --offset 2: there are 2 stories (3 articles); try a smaller --offset"
+    )
 
 
 @pytest.mark.parametrize(
@@ -92,6 +176,17 @@ def test_no_results_exit_1(workdir):
     [
         (('"remain in',), "query error at column 1: unclosed quote"),
         (("NOT asylum",), "NOT alone"),
+        (
+            ("lang:es",),
+            "search: lang:es alone would list every article in that language: add "
+            "words to search for (or use --lang with a query)",
+        ),
+        (
+            ('feed:"La Frontera"',),
+            'feed:"La Frontera" alone would list every article of that '
+            "feed: add words to search for (or use --feed with a query)",
+        ),
+        (("mexico OR lang:es",), "every side of OR needs a word that must appear"),
         (("asylum", "--topic", "nope"), "unknown topic 'nope' (topics: mpp)"),
         (("asylum", "--feed", "Nope"), "no feed named 'Nope'"),
         (("asylum", "--since", "soon"), "--since: 'soon' is neither"),

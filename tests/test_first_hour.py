@@ -40,12 +40,7 @@ READ_ONLY = [
     ("health",),
     ("reindex", "--check"),
     ("prune", "--dry-run"),
-    pytest.param(
-        ("search", "asylum"),
-        marks=pytest.mark.xfail(
-            strict=True, reason="bot/cli/search.py must call opened(..., create=False)"
-        ),
-    ),
+    ("search", "asylum"),
 ]
 
 

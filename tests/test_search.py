@@ -295,7 +295,8 @@ def test_wire_copies_appear_once_with_also_in(archive):
     ]
     result = next(r for r in found.results if r.id == lead)
     assert [c["feed"] for c in result.also_in] == ["B"]
-    assert found.total == 3  # articles, copies included
+    assert (found.total, found.articles) == (2, 3)  # stories; articles, copies included
+    assert found.total_exact and found.articles_exact and not found.more
 
 
 def test_exact_copies_from_other_feeds_are_listed_too(archive):

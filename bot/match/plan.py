@@ -46,11 +46,28 @@ def plan_query(node: Node) -> Plan:
     rest = [i for i in items if not (isinstance(i, Filter) or _is_not_filter(i))]
     text, exact = _loosen(And(tuple(rest)) if len(rest) != 1 else rest[0])
     if text is None or not _has_positive(text):
-        raise UnsearchableQuery(
-            "the query has no word the index can look up (only NOT, filters, or words "
-            "inside OR with a filter); add a word that must appear"
-        )
+        raise UnsearchableQuery(_unsearchable(rest, bool(filters or excluded)))
     return Plan(text, exact, filters, excluded)
+
+
+def _unsearchable(rest: list[Node], filtered: bool) -> str:
+    """Why the index cannot narrow a query down, in the query's own terms: filters
+    alone, NOT alone (with filters or not), an OR with a side without words."""
+    if any(isinstance(item, Or) for item in rest):
+        return (
+            "every side of OR needs a word the index can look up: a side of only filters "
+            "(lang:, feed:) or NOT would list nearly every article; add words to it"
+        )
+    if any(isinstance(item, Not) for item in rest):
+        if filtered:
+            return "filters with NOT alone would list nearly every article: add words to search for"
+        return "the query needs a word that must appear; NOT alone matches everything"
+    if filtered and not rest:
+        return (
+            "filters (lang:, feed:) alone would list every article they allow: add words "
+            "to search for"
+        )
+    return "the query has no word the index can look up; add a word that must appear"
 
 
 def _is_not_filter(node: Node) -> bool:

@@ -198,15 +198,24 @@ class Story:
 
 
 class Stories:
-    """Articles added in rank order, grouped into stories as they come."""
+    """Articles added in rank order, grouped into stories as they come.
+
+    Two sketches can only be copies if they share a hash (similarity needs half of the
+    larger one shared), so each article is compared with the stories that share one, found
+    through an index of hashes, not with every story so far: a page of 200 candidates
+    costs a few hundred comparisons instead of 20,000."""
 
     def __init__(self):
         self.stories: list[Story] = []
+        self._by_hash: dict[int, list[int]] = {}
 
     def find(self, title: str, text: str, published: datetime) -> tuple[Story | None, frozenset]:
-        """(the story an article is a copy of, or None; the article's sketch)."""
+        """(the story an article is a copy of, or None; the article's sketch). Of several,
+        the first added, as a plain scan would find."""
         mark = sketch(title, text)
-        for story in self.stories:
+        sharing = sorted({n for h in mark for n in self._by_hash.get(h, ())})
+        for number in sharing:
+            story = self.stories[number]
             close = abs(story.published - published) <= WINDOW
             if close and similarity(story.sketch, mark) >= COPY_THRESHOLD:
                 return story, mark
@@ -219,5 +228,7 @@ class Stories:
         if story is not None:
             story.copies.append(key)
             return story
+        for h in mark:
+            self._by_hash.setdefault(h, []).append(len(self.stories))
         self.stories.append(Story(key, mark, published))
         return None

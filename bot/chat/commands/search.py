@@ -12,8 +12,8 @@ from telegram.constants import ParseMode
 from bot.chat import answers
 from bot.chat.replies import NO_PREVIEW, Context, argument_text, reply, service
 from bot.errors import UsageError
-from bot.match.query import QueryError, parse_query
-from bot.pipeline.search import Refused, SearchRequest, search
+from bot.match.query import QueryError
+from bot.pipeline.search import FiltersAlone, Refused, SearchRequest, compile_query, search
 from bot.telegram_html import split_message
 
 PER_PAGE = 5
@@ -43,9 +43,12 @@ async def search_command(update: Update, context: Context) -> None:
         return
     text = words or named[1]
     try:
-        parse_query(text)
+        compile_query(text)
     except QueryError as exc:
         await reply(update, answers.query_error(text, exc))
+        return
+    except Refused as exc:  # filters alone (lang:es): said before a search is saved
+        await reply(update, refusal(exc))
         return
     now = datetime.now(UTC)
     search_id = svc.store.save_search(chat, query, now, keep_after=now - SEARCH_KEEP)
@@ -73,18 +76,26 @@ async def search_page(svc, chat: str, search_id: int, query: str, page: int):
     except QueryError as exc:  # one the index cannot read (the parser took it)
         return answers.query_error(request.query, exc), None
     except (Refused, UsageError) as exc:
-        said = str(exc).removeprefix("search: ")
-        return answers.esc(said[:1].upper() + said[1:]), None  # feed names keep their case
+        return refusal(exc), None
     text = answers.search_page(found, query, page, PER_PAGE, svc.timezone)
-    last = min(MAX_PAGE, -(-found.total // PER_PAGE))  # the last page with results
+    last = min(MAX_PAGE, -(-found.total // PER_PAGE))  # the last page with stories
     buttons = []
     if page > 1 and last >= 1:
         back = page - 1 if found.results else last  # past the end: back to the last page
         buttons.append(InlineKeyboardButton("‹ Previous", callback_data=f"s:{search_id}:{back}"))
-    more = (page - 1) * PER_PAGE + len(found.results) < found.total
-    if found.results and more and page < MAX_PAGE:
+    # Pages count stories, as the total does: with an exact total, Next is there exactly
+    # when another story follows (never a page of "No more results").
+    if found.results and found.more and page < MAX_PAGE:
         buttons.append(InlineKeyboardButton("Next ›", callback_data=f"s:{search_id}:{page + 1}"))
     return text, InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+def refusal(exc: UsageError) -> str:
+    """A refused query (or a bad option) as the chat says it."""
+    if isinstance(exc, FiltersAlone):  # "lang:es alone would list…": the filter as written
+        return answers.esc(exc.reason) + "."
+    said = str(exc).removeprefix("search: ")
+    return answers.esc(said[:1].upper() + said[1:])  # feed names keep their case
 
 
 def split_topic(query: str) -> tuple[str | None, str]:
