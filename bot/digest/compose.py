@@ -8,8 +8,10 @@ The rules, in the order applied:
   a newly added feed's back catalogue stays out;
 - copies of one story on several sites (bot/stories/cluster.py) become one item, under the first
   of the chat's topics that any copy matched; the best source leads;
-- items are ranked by score, how many outlets carried the story, and recency; at most
-  `max_items` per topic, the rest counted.
+- items are ranked by score, how many outlets carried the story, and recency; then an
+  item whose story is one event with an item ranked above it in another language (the
+  English and the Spanish report of one ruling: bot/stories/crosslang.py) moves to right
+  after it; at most `max_items` per topic, the rest counted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.digest.model import Candidate, Digest, Item, Section
 from bot.stories.cluster import StoryText, cluster
+from bot.stories.crosslang import evidence, same_event
 
 MAX_AGE = timedelta(hours=72)
 ALERT_FRESHNESS = timedelta(hours=6)  # older when found: the digest, not an alert
@@ -68,7 +71,9 @@ def compose(
         sections.setdefault(topic, []).append(_item(members, topic))
     composed = []
     for topic_id, title in topics:
-        items = sorted(sections.get(topic_id, ()), key=lambda item: _rank_key(item, now))
+        items = _beside_translations(
+            sorted(sections.get(topic_id, ()), key=lambda item: _rank_key(item, now))
+        )
         if items:
             composed.append(
                 Section(topic_id, title, tuple(items[:max_items]), max(0, len(items) - max_items))
@@ -111,3 +116,32 @@ def _rank_key(item: Item, now: datetime) -> tuple:
     size = 1 + len(item.others)
     rank = item.lead.score * (1 + 0.5 * math.log(size)) * 0.5 ** (age_hours / HALF_LIFE_HOURS)
     return (-rank, -item.lead.published.timestamp(), item.lead.article_id)
+
+
+def _beside_translations(ranked: list[Item]) -> list[Item]:
+    """`ranked`, with each item that reports the same event as an item above it in another
+    language moved to right after that item (after the ones already placed there). An item
+    without a language, or matching only items of its own, stays where it ranked."""
+    placed: list[list[Item]] = []  # runs: an item, then its other-language reports
+    seen: list[tuple[Item, frozenset[str], list[Item]]] = []
+    for item in ranked:
+        lead = item.lead
+        clues = evidence(lead.title, lead.text)
+        run = next(
+            (
+                run
+                for other, other_clues, run in seen
+                if lead.language
+                and other.lead.language
+                and other.lead.language != lead.language
+                and same_event(clues, other_clues, lead.published, other.lead.published)
+            ),
+            None,
+        )
+        if run is None:
+            run = [item]
+            placed.append(run)
+        else:
+            run.append(item)
+        seen.append((item, clues, run))
+    return [item for run in placed for item in run]

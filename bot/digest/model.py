@@ -23,6 +23,7 @@ class Candidate:
     found: datetime  # when the bot matched it (aware UTC)
     text: str = ""  # the opening of the article's text, for near-duplicate detection
     outlet_name: str | None = None  # the publisher's name, when its feed gave one
+    language: str | None = None  # the article's language ("en", "es"), when known
 
     @property
     def source(self) -> str:

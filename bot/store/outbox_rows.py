@@ -57,7 +57,7 @@ def digest_candidates(
             matches.c.article_id, matches.c.topic, matches.c.score, matches.c.snippet,
             matches.c.highlights, matches.c.matched_at, articles.c.title, articles.c.url,
             articles.c.outlet, articles.c.outlet_name, articles.c.published_at,
-            feeds.c.name.label("feed"),
+            articles.c.language, feeds.c.name.label("feed"),
             func.substr(func.coalesce(func.nullif(articles.c.summary, ""), articles.c.content),
                         1, TEXT_CHARS).label("text"),
         )
@@ -80,6 +80,7 @@ def digest_candidates(
             published=row.published_at,
             found=row.matched_at,
             text=row.text or "",
+            language=row.language,
         )
         for row in conn.execute(query)
     ]
