@@ -19,6 +19,7 @@ from dotenv import load_dotenv
 
 from bot.cli.archive import cmd_prune, cmd_reindex, cmd_rematch, cmd_stats
 from bot.cli.digest import cmd_digest
+from bot.cli.evaluate import cmd_evaluate
 from bot.cli.feeds import cmd_feeds
 from bot.cli.match import cmd_classify, cmd_match
 from bot.cli.poll import cmd_poll
@@ -115,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     reindex.add_argument("--json", action="store_true", help="print the result as JSON")
     classify = sub.add_parser("classify", help="topics of articles given as JSON Lines")
     classify.add_argument("file", nargs="?", type=Path, help="JSON Lines (default: stdin)")
+    evaluate = sub.add_parser("evaluate", help="precision and recall of topics on labeled items")
+    evaluate.add_argument("file", type=Path, help="labeled JSON Lines (id, title, …, topics)")
+    evaluate.add_argument("--topic", metavar="ID", help="only this topic")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluate.add_argument(
+        "--floor", metavar="P,R", help="exit 1 if a topic in a language is below these"
+    )
     return parser
 
 
@@ -158,6 +166,7 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "match": cmd_match,
     "rematch": cmd_rematch,
     "classify": cmd_classify,
+    "evaluate": cmd_evaluate,
     "run": cmd_run,
     "poll": cmd_poll,
     "check": cmd_check,
