@@ -21,12 +21,13 @@ $(STAMP): requirements.lock requirements-dev.lock requirements-build.lock
 $(COMPILED): $(STAMP) $(COMPILED_SOURCES)
 	$(BIN)/python setup.py --quiet build_ext --inplace
 
+# Two processes (pytest-xdist): most of the suite waits on subprocesses and servers.
 test: $(COMPILED)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # The edit loop: everything but the tests marked slow (see pyproject.toml's markers).
 test-fast: $(COMPILED)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
