@@ -9,7 +9,10 @@ QUERIES = [
     '(asylum lang:es) OR (asilo NOT "lunatic asylum") OR migr*',
     "migrant* NEAR/2 (court* OR =MPP)",
     "title:remain* OR body:mexic*",
+    "(migrant~ OR asilo~) NEAR/3 court~ OR title:deport~",
+    "audiencia~ OR (hearing~ NOT lunatic) OR oficial~",
 ]
 WORDS = ["remain", "in", "mexico", "México", "MPP", "mpp", "asylum", "asilo", "officers",
          "lunatic", "migrants", "migrant", "migración", "court", "courts", "the", "Remain",
-         "Kyiv’s", "straße", ",", "—"]  # fmt: skip
+         "Kyiv’s", "straße", ",", "—", "deportados", "Deportación", "deported", "hearings",
+         "audiencias", "asilos", "oficial", "heard"]  # fmt: skip

@@ -40,13 +40,24 @@ NAMES = [cls.__name__ for cls in NODE_TYPES]
 # Node type → queries with a node of that type, each with whether its index plan is
 # exact (nothing loosened). Each query matches some of DOCS and misses others.
 SAMPLES: dict[str, list[tuple[str, bool]]] = {
-    "Term": [("asylum", True), ("migra*", True), ("=MPP", False), ("title:asilo", True)],
+    "Term": [
+        ("asylum", True),
+        ("migra*", True),
+        ("=MPP", False),
+        ("title:asilo", True),
+        ("migrant~", False),
+        ("title:officer~", False),
+    ],
     "Phrase": [
         ('"remain in mexico"', True),
         ('="Remain in Mexico"', False),
         ('body:"lunatic asylum"', True),
     ],
-    "Near": [("mpp NEAR/3 asylum", True), ("migrant* NEAR/2 (court OR =MPP)", False)],
+    "Near": [
+        ("mpp NEAR/3 asylum", True),
+        ("migrant* NEAR/2 (court OR =MPP)", False),
+        ("migrant~ NEAR/2 court", False),
+    ],
     "And": [("asylum officers", True), ("asylum AND mexico", True)],
     "Or": [("asylum OR asilo", True), ('"credible fear" OR court*', True)],
     "Not": [("asylum NOT lunatic", True), ("(asylum OR asilo) NOT (mpp NEAR/2 asylum)", True)],

@@ -14,6 +14,7 @@ class Term:
     prefix: bool = False  # migra* : any word starting with it
     exact: bool = False  # =MPP : case- and accent-sensitive
     field: str | None = None
+    stem: bool = False  # deport~ : any word with its English or Spanish stem (text.stems)
 
 
 @dataclass(frozen=True)

@@ -352,7 +352,8 @@ def _show(node: Node, scope: str | None) -> str:
         return f"{hoisted}:({_show(node, hoisted)})"
     if isinstance(node, Term):
         prefix = f"{node.field}:" if node.field and node.field != scope else ""
-        return f"{prefix}{'=' if node.exact else ''}{node.word}{'*' if node.prefix else ''}"
+        mark = "*" if node.prefix else "~" if node.stem else ""
+        return f"{prefix}{'=' if node.exact else ''}{node.word}{mark}"
     if isinstance(node, Phrase):
         prefix = f"{node.field}:" if node.field and node.field != scope else ""
         return f'{prefix}{"=" if node.exact else ""}"{" ".join(node.words)}"'

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
 from bot.match.query import parse_query
-from bot.match.text import WORD, exact_words, fold, fold_text
+from bot.match.text import WORD, exact_words, fold, fold_text, same_stem, stem_prefixes, stems
 
 TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
@@ -64,6 +64,7 @@ class Field:
     _exact: dict[str, list[int]] | None = None
     _sorted: dict[bool, list[str]] | None = None
     _spans: list[tuple[int, int]] | None = None
+    _stemmed: dict[tuple[str, str], list[str]] | None = None
 
     def __init__(self, text: str):
         self.text = text
@@ -191,8 +192,25 @@ class Field:
             found.append(word)
         return found
 
+    def stemmed(self, term: Term) -> list[str]:
+        """The distinct words with the term's English or Spanish stem (word forms),
+        sorted. Only words with the stems' first letter are stemmed: a stemmer rewrites
+        a word's ending only."""
+        if self._stemmed is None:
+            self._stemmed = {}
+        wanted = stems(term.word)
+        found = self._stemmed.get(wanted)
+        if found is None:
+            firsts = {wanted[0][:1], wanted[1][:1]}
+            found = self._stemmed[wanted] = sorted(
+                w for w in self.vocab if w[:1] in firsts and same_stem(w, wanted)
+            )
+        return found
+
     def has(self, term: Term) -> bool:
         """Whether the term occurs at all."""
+        if term.stem:
+            return bool(self.stemmed(term))
         if term.prefix:
             if not term.exact:
                 return self.has_prefix(term.word)
@@ -203,6 +221,8 @@ class Field:
 
     def positions(self, term: Term) -> list[int]:
         find = self.exact_pos if term.exact else self.pos
+        if term.stem:
+            return sorted(p for word in self.stemmed(term) for p in find(word))
         if term.prefix:
             return sorted(p for word in self.prefixed(term) for p in find(word))
         return find(term.word)
@@ -597,6 +617,8 @@ def _needs(node: Node) -> list[Need] | None:
     """Alternatives a match needs one of wholly (words all present, prefixes each
     beginning a word); None when the node cannot be reduced to them (NOT, filters). An
     exact form needs its folded form."""
+    if isinstance(node, Term) and node.stem:  # a word's forms begin with one of these
+        return [(frozenset(), frozenset([p])) for p in stem_prefixes(node.word)]
     if isinstance(node, Term):
         word = frozenset([fold(node.word)])
         return [(frozenset(), word)] if node.prefix else [(word, frozenset())]
@@ -633,14 +655,14 @@ def _tester(node: Node) -> Test:
     """Compile a node into a yes/no function of a document, true exactly when the
     reference (bot/match/reference.py, `evaluate`) finds hits. An OR of plain words (the
     bulk of a topic) becomes one set test; AND and OR stop at the first decisive item."""
-    if isinstance(node, Term) and not node.prefix:
+    if isinstance(node, Term) and not (node.prefix or node.stem):
         return _words_test(frozenset([node.word]), node.field, node.exact)
     if isinstance(node, Or):
         plain: dict[tuple[str | None, bool], set[str]] = {}
         phrases = []
         tests = []
         for item in node.items:
-            if isinstance(item, Term) and not item.prefix:
+            if isinstance(item, Term) and not (item.prefix or item.stem):
                 plain.setdefault((item.field, item.exact), set()).add(item.word)
             elif isinstance(item, Phrase):
                 phrases.append(_PhraseParts(item))
@@ -684,7 +706,7 @@ def _tester(node: Node) -> Test:
         left, right = _tester(node.left), _tester(node.right)
         near = _near_hitter(node)
         return lambda doc: left(doc) and right(doc) and near(doc) is not None
-    if isinstance(node, Term):  # a prefix
+    if isinstance(node, Term):  # a prefix, or word forms
         return lambda doc: any(f.has(node) for _, f in doc.fields(node.field))
     return lambda doc: _filter(node, doc)
 
@@ -709,7 +731,7 @@ def _words_test(words: frozenset[str], field: str | None, exact: bool) -> Test:
 def _plain_words(node: Node) -> frozenset[str] | None:
     """The words of a plain word (folded, anywhere) or an OR of them; None otherwise."""
     items = node.items if isinstance(node, Or) else (node,)
-    if all(isinstance(i, Term) and not (i.prefix or i.exact or i.field) for i in items):
+    if all(isinstance(i, Term) and not (i.prefix or i.exact or i.field or i.stem) for i in items):
         return frozenset(i.word for i in items)  # type: ignore[union-attr]
     return None
 
@@ -855,7 +877,7 @@ def _hitter(node: Node) -> Hits:
 
 def _term_hitter(node: Term) -> Hits:
     field, word = node.field, node.word
-    if node.prefix or node.exact:
+    if node.prefix or node.exact or node.stem:
         return lambda doc: (
             [(name, p, p) for name, f in doc.fields(field) for p in f.positions(node)] or None
         )
@@ -873,7 +895,7 @@ def _or_hitter(node: Or) -> Hits:
     phrases = []
     parts = []
     for item in node.items:
-        if isinstance(item, Term) and not (item.prefix or item.exact or item.field):
+        if isinstance(item, Term) and not (item.prefix or item.exact or item.field or item.stem):
             plain[item.word] = plain.get(item.word, 0) + 1
         elif isinstance(item, Phrase):
             phrases.append(_PhraseParts(item))

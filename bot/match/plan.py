@@ -7,6 +7,7 @@ the query loosened until every full-text engine can answer it, in the same AST:
 - `lang:` and `feed:` filters at the top level (and their NOT) become `filters`, for the
   database's WHERE; inside OR they are dropped (looser);
 - `=EXACT` words become their folded form (the index folds case and accents);
+- word forms (`deport~`) become prefixes every form begins with (text.stem_prefixes);
 - NOT is kept only around a part the index answers exactly; otherwise it is dropped;
 - an OR with a part that cannot be looked up, or that is only NOT, is dropped (it could
   match anything); NOT (NOT x) is x.
@@ -22,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
-from bot.match.text import fold
+from bot.match.text import fold, stem_prefixes
 
 
 class UnsearchableQuery(ValueError):
@@ -77,6 +78,9 @@ def _is_not_filter(node: Node) -> bool:
 def _loosen(node: Node) -> tuple[Node | None, bool]:
     """(a superset of the node for the index, or None for "anything"; whether exact)."""
     if isinstance(node, Term):
+        if node.stem:
+            prefixes = [Term(p, prefix=True, field=node.field) for p in stem_prefixes(node.word)]
+            return _flat(Or, prefixes), False
         if node.exact:
             return replace(node, word=fold(node.word), exact=False), False
         return node, True

@@ -4,6 +4,7 @@
     "phrases"        "remain in mexico"
     AND OR NOT ( )   (mpp OR "quedate en mexico") NOT ontario
     prefix           migra*                    (at least 3 letters before *)
+    word forms       deport~                   (the same English or Spanish stem)
     proximity        mpp NEAR/8 asylum          (within 8 words, either order)
     fields           title:asylum  body:"credible fear"  title:(mpp OR asilo)
     filters          lang:es  feed:"Border Report"
@@ -265,6 +266,8 @@ class _Parser:
         return self._words(text, column, exact=exact)
 
     def _words(self, text: str, column: int, *, exact: bool, quoted: bool = False) -> Node:
+        if "~" in text:
+            return self._stemmed(text, column, exact=exact, quoted=quoted)
         prefix = not quoted and text.endswith("*")
         body = text[:-1] if prefix else text
         if "*" in body:
@@ -284,6 +287,24 @@ class _Parser:
         if len(words) == 1:
             return Term(words[0], exact=exact)
         return Phrase(tuple(words), exact=exact)
+
+    def _stemmed(self, text: str, column: int, *, exact: bool, quoted: bool) -> Node:
+        """word~ : the word's forms (a Term with `stem`)."""
+        at = column + text.index("~")
+        if quoted:  # the column is the quote's (or the = before it)
+            at += 2 if exact else 1
+            raise QueryError(at, "~ (word forms) is not allowed inside quotes")
+        if exact:
+            raise QueryError(at, "~ (word forms) cannot be combined with = (exact form)")
+        if "*" in text:
+            raise QueryError(column + text.index("*"), "~ (word forms) cannot be combined with *")
+        if text.index("~") != len(text) - 1:
+            raise QueryError(at, "~ is only allowed at the end of a word")
+        words = split_words(text[:-1])
+        if len(words) != 1:
+            raise QueryError(column, "~ needs one word before it")
+        self.terms += 1
+        return Term(fold(words[0]), stem=True)
 
     def _filter(self, token: Token) -> Node:
         if token.value and isinstance(token.value, tuple):

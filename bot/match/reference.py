@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
+from bot.match.text import stems
 
 if TYPE_CHECKING:
     from bot.match.matcher import Document, Field, Hit
@@ -62,8 +63,15 @@ def evaluate(node: Node, doc: Document) -> list[Hit] | None:
 
 def _term_at(term: Term, field: Field) -> list[int]:
     """The positions of the words the term is: equal to it (or starting with it, for a
-    prefix), folded or as written."""
+    prefix; with its English or its Spanish stem, for word forms), folded or as written."""
     words = field.words if term.exact else field.folded
+    if term.stem:
+        english, spanish = stems(term.word)
+        return [
+            i
+            for i, word in enumerate(words)
+            if stems(word)[0] == english or stems(word)[1] == spanish
+        ]
     if term.prefix:
         return [i for i, word in enumerate(words) if word.startswith(term.word)]
     return [i for i, word in enumerate(words) if word == term.word]

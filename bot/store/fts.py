@@ -29,7 +29,7 @@ from functools import cache, lru_cache
 from sqlalchemy import Connection
 
 from bot.match.ast import And, Near, Node, Not, Or, Phrase, Term
-from bot.match.text import WORD, fold
+from bot.match.text import WORD, fold, stem_prefixes
 
 TOKENIZER = "unicode61 remove_diacritics 2"
 # Marks an article whose text the two tokenizers may read differently (see above).
@@ -267,6 +267,9 @@ class _Renderer:
         return self._part(node).text
 
     def _part(self, node: Node) -> _Part:
+        if isinstance(node, Term) and node.stem:  # word forms: the prefixes they begin with
+            self.exact = False
+            return self._part(_stem_loosened(node))
         if isinstance(node, Term):
             if not is_agreed_word(node.word):
                 return _atom(MARKED)  # only a marked article can hold such a word
@@ -384,7 +387,15 @@ class _Words:
         self.words, self.field, self.prefix = words, field, prefix
 
 
+def _stem_loosened(node: Term) -> Node:
+    """A word-forms term as prefixes (bot.match.plan does the same)."""
+    terms = [Term(p, prefix=True, field=node.field) for p in stem_prefixes(node.word)]
+    return terms[0] if len(terms) == 1 else Or(tuple(terms))
+
+
 def _phrases(node: Node) -> list[_Words] | None:
+    if isinstance(node, Term) and node.stem:
+        return _phrases(_stem_loosened(node))
     if isinstance(node, Term):
         return (
             [_Words((node.word,), node.field, node.prefix)] if is_agreed_word(node.word) else None
