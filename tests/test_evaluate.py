@@ -5,7 +5,6 @@ two dev sets (../shared/data)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from bot.app import topics
 from bot.config import load_config
 from bot.match.evaluation import ALL, evaluate_items, parse_items, show
 from bot.match.query import parse_query
+from tests.corpus import shared_path
 from tests.test_cli import bot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,13 +128,7 @@ def test_branches_are_named_by_their_text():
 
 def dev_set(name: str) -> Path:
     """A dev set, or a skip when ../shared/data is absent (a failure under CI)."""
-    path = DATA / name
-    if path.is_file():
-        return path
-    reason = f"dev set {path} is absent"
-    if "CI" in os.environ:
-        pytest.fail(f"{reason}; CI is set, so the data must be there (it is not skipped)")
-    pytest.skip(reason)
+    return shared_path(DATA / name, "dev set")
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
