@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,7 +29,14 @@ from pydantic_core import PydanticCustomError
 
 from bot.durations import BareNumber, check_time_zone, parse_duration, parse_size
 from bot.errors import ConfigError
-from bot.match.query import QueryError, parse_query
+from bot.match.query import MAX_NEAR, QueryError, parse_query
+from bot.match.topic_shape import (
+    DEFAULT_NEAR,
+    ShapeError,
+    compile_exclude,
+    compile_shape,
+    entry,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///storage/bot.db"
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster, same rules
@@ -111,27 +119,87 @@ class FeedConfig(_Strict):
         return value.strip()
 
 
+def _plain_entry(value: str) -> str:
+    entry(value)  # ValueError: not a plain word or phrase
+    return value.strip()
+
+
+def _query_clause(value: str) -> str:
+    try:
+        parse_query(value)
+    except QueryError as exc:  # the column is mapped back to feeds.yaml in _problems
+        raise PydanticCustomError(
+            "query_error", "{message}", {"message": str(exc), "column": exc.column}
+        ) from None
+    return value
+
+
+ShapeEntry = Annotated[str, AfterValidator(_plain_entry)]
+QueryClause = Annotated[str, AfterValidator(_query_clause)]
+SHAPE_ONLY = ("context", "near", "described")
+
+
 class TopicConfig(_Strict):
-    """One entry of `topics:`; its queries are parsed here, so `check` reports their errors."""
+    """One entry of `topics:`; its queries are parsed here, so `check` reports their errors.
+
+    Either a hand-written `query:` or the readable shape (`names`, `context`, `near`,
+    `described`; bot/match/topic_shape.py), compiled here into `query`, so every consumer
+    reads one query either way. `exclude` is a query or a list of words and phrases."""
 
     title: str
     description: str | None = None  # one line a reader understands (/topics)
-    query: str = Field(min_length=1)
+    query: str | None = Field(None, min_length=1)  # the shape's compiled query when names
     exclude: str | None = None
+    names: list[ShapeEntry] | None = None
+    context: list[ShapeEntry] = []
+    near: int = Field(DEFAULT_NEAR, ge=1, le=MAX_NEAR)
+    described: list[QueryClause] = []
     languages: list[str] = []
     alert: bool = False
+
+    @field_validator("exclude", mode="before")
+    @classmethod
+    def _exclude_list(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            try:
+                return compile_exclude(value)
+            except ShapeError as exc:
+                where = exc.path.removeprefix("exclude")
+                raise ValueError(
+                    f"entry {where}: {exc.message}" if where else exc.message
+                ) from None
+        return value
 
     @field_validator("query", "exclude")
     @classmethod
     def _query_parses(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                parse_query(value)
-            except QueryError as exc:  # the column is mapped back to feeds.yaml in _problems
-                raise PydanticCustomError(
-                    "query_error", "{message}", {"message": str(exc), "column": exc.column}
-                ) from None
+        return None if value is None else _query_clause(value)
+
+    @field_validator("names")
+    @classmethod
+    def _some_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("needs at least one name")
         return value
+
+    @model_validator(mode="after")
+    def _query_or_shape(self) -> TopicConfig:
+        if self.query is not None and self.names is not None:
+            raise ValueError("write either query: or names:, not both")
+        if self.query is None and self.names is None:
+            raise ValueError("write query: (the query language) or names: (a topic's shape)")
+        if self.names is None:
+            given = [key for key in SHAPE_ONLY if key in self.model_fields_set]
+            if given:
+                keys = ", ".join(f"{key}:" for key in given)
+                raise ValueError(f"{keys} belong to a shape (names:), not to query:")
+            return self
+        try:
+            compiled = compile_shape(self.names, self.context, self.near, self.described)
+        except ShapeError as exc:
+            raise ValueError(str(exc)) from None
+        object.__setattr__(self, "query", compiled)  # frozen: set once, while validating
+        return self
 
     @field_validator("languages")
     @classmethod

@@ -112,7 +112,8 @@ def topics_list(config_topics, plan, watches) -> list[str]:
         lines = [f"{marks} <b>{esc(topic.title)}</b> ({esc(key)})"]
         if topic.description:
             lines.append(f"<i>{esc(cut(topic.description, 300))}</i>")
-        names = query_names(topic.query, NAMES_SHOWN + 1)
+        shaped = getattr(topic, "names", None)  # a shape's names, as written
+        names = list(shaped) if shaped else query_names(topic.query, NAMES_SHOWN + 1)
         if names:
             more = ", …" if len(names) > NAMES_SHOWN else ""
             lines.append("Looks for: " + ", ".join(esc(n) for n in names[:NAMES_SHOWN]) + more)

@@ -53,7 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every enabled feed, due or not")
     which.add_argument("--feed", metavar="NAME", help="only this feed")
     poll.add_argument("--json", action="store_true", help="print the summary as JSON")
-    sub.add_parser("check", help="validate feeds.yaml and the environment")
+    check = sub.add_parser("check", help="validate feeds.yaml and the environment")
+    check.add_argument(
+        "--verbose", action="store_true", help="also print each topic's compiled query"
+    )
     feeds = sub.add_parser(
         "feeds",
         help="list feeds with their health; import/export OPML",
@@ -76,8 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="counts of feeds and articles")
     stats.add_argument("--json", action="store_true", help="print the counts as JSON")
     sub.add_parser("health", help="exit 0 when the database is readable and polling is recent")
-    match = sub.add_parser("match", help="does a query match a text, and where")
-    match.add_argument("query")
+    match = sub.add_parser("match", help="does a query (or a topic) match a text, and where")
+    match.add_argument("query", nargs="?", help="a query; leave out with --topic")
+    match.add_argument("--topic", metavar="ID", help="match this topic of feeds.yaml instead")
+    match.add_argument(
+        "--verbose", action="store_true", help="print the query (a topic's, compiled) first"
+    )
     match.add_argument("--text", required=True, help="the body text to match against")
     match.add_argument("--title", default="", help="a title (title: scopes match only here)")
     match.add_argument("--lang", help="the text's language, for lang: filters")

@@ -15,7 +15,24 @@ from bot.match.query import QueryError
 
 
 def cmd_match(args, env, config) -> int:
-    return run_match(args.query, args.text, args.title, args.lang, args.json)
+    """A QUERY, or with --topic ID a topic of feeds.yaml (its compiled query, exclude and
+    languages), against the text."""
+    topic_id = getattr(args, "topic", None)
+    verbose = getattr(args, "verbose", False)
+    if topic_id is None:
+        if args.query is None:
+            raise UsageError("match: give a QUERY, or --topic ID for a topic of feeds.yaml")
+        return run_match(args.query, args.text, args.title, args.lang, args.json, verbose=verbose)
+    if args.query is not None:
+        raise UsageError("match: give a QUERY or --topic ID, not both")
+    found = [t for t in topics(config) if t.id == topic_id]
+    if not found:
+        known = ", ".join(config.topics) or "none"
+        raise UsageError(f"match: no topic {topic_id!r} in feeds.yaml (topics: {known})")
+    return run_match(
+        found[0].query, args.text, args.title, args.lang, args.json,
+        topic=found[0], verbose=verbose,
+    )  # fmt: skip
 
 
 def cmd_classify(args, env, config) -> int:
@@ -31,12 +48,34 @@ def cmd_classify(args, env, config) -> int:
         raise UsageError(f"{args.file}: cannot read: {exc}") from None
 
 
-def run_match(query: str, text: str, title: str, language: str | None, as_json: bool) -> int:
-    """Exit 0 when the query matches, 1 when it does not, 2 when it is not a valid query."""
+def run_match(
+    query: str,
+    text: str,
+    title: str,
+    language: str | None,
+    as_json: bool,
+    *,
+    topic: Topic | None = None,
+    verbose: bool = False,
+) -> int:
+    """Exit 0 when the query (or the topic) matches, 1 when it does not, 2 when it is not
+    a valid query. `verbose`: the query matched is printed first (on stderr with --json)."""
     try:
-        matcher = Matcher([Topic("query", query)])
+        matcher = Matcher([topic or Topic("query", query)])
     except QueryError as exc:
         raise query_usage_error(query, exc) from None
+    if verbose:
+        out = sys.stderr if as_json else sys.stdout
+        print(f"{'topic ' + topic.id if topic else 'query'}: {query}", file=out)
+        if topic is not None and topic.exclude:
+            print(f"  exclude: {topic.exclude}", file=out)
+        if topic is not None and topic.languages:
+            print(f"  languages: {', '.join(topic.languages)}", file=out)
+    if topic is not None and topic.languages and language is None:
+        print(
+            f"note: topic {topic.id} is for {', '.join(topic.languages)} only: give --lang",
+            file=sys.stderr,
+        )
     found = matcher.match(build_document(title, text, language=language))
     if as_json:
         result = {"matched": bool(found)}

@@ -31,6 +31,13 @@ def cmd_check(args, env: Environment, config: BotConfig) -> int:
         print("note: TELEGRAM_BOT_TOKEN is not set: digests will go to the console")
     for line in chat_changes(env, config):
         print(line)
+    if getattr(args, "verbose", False):
+        for key, topic in config.topics.items():
+            shape = " (compiled from names:)" if topic.names else ""
+            print(f"topic {key}{shape}:")
+            print(f"  query: {topic.query}")
+            if topic.exclude:
+                print(f"  exclude: {topic.exclude}")
     return 0
 
 
