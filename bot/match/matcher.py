@@ -20,8 +20,8 @@ Adding an operator (a node type) changes these places together: the AST (ast.py:
 class, and the `Node` union); the parser (query.py: `_Parser`, and `has_positive`,
 `_scoped`, `_positional`); the reference (reference.py `evaluate`); here the yes/no test
 (`_tester`), the hits (`_hitter`) and what a match needs (`_needs`, which may only let
-too much through); the index plan (plan.py `_loosen`, `_has_positive`); and the FTS5
-translation (bot/store/fts.py `_Renderer.render`, `_phrases`).
+too much through); the index plan (plan.py `_loosen`, with query.py's `has_positive`);
+and the FTS5 translation (bot/store/fts.py `_Renderer.render`, `_phrases`).
 tests/test_query_operators.py takes the node types from ast.py and fails for one that
 has no sample query there, or that one of these places does not handle.
 """

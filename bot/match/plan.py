@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.match.ast import And, Filter, Near, Node, Not, Or, Phrase, Term
+from bot.match.query import has_positive
 from bot.match.text import fold, stem_prefixes
 
 
@@ -46,7 +47,7 @@ def plan_query(node: Node) -> Plan:
     excluded = tuple(i.item for i in items if isinstance(i, Not) and isinstance(i.item, Filter))
     rest = [i for i in items if not (isinstance(i, Filter) or _is_not_filter(i))]
     text, exact = _loosen(And(tuple(rest)) if len(rest) != 1 else rest[0])
-    if text is None or not _has_positive(text):
+    if text is None or not has_positive(text):
         raise UnsearchableQuery(_unsearchable(rest, bool(filters or excluded)))
     return Plan(text, exact, filters, excluded)
 
@@ -93,7 +94,7 @@ def _loosen(node: Node) -> tuple[Node | None, bool]:
         return Near(left, right, node.distance), left_exact and right_exact
     if isinstance(node, Or):
         loosened = [_loosen(item) for item in node.items]
-        if any(text is None or not _has_positive(text) for text, _ in loosened):
+        if any(text is None or not has_positive(text) for text, _ in loosened):
             return None, False  # (a OR NOT b) holds for nearly every article
         return _flat(Or, [t for t, _ in loosened]), all(e for _, e in loosened)
     if isinstance(node, And):
@@ -102,7 +103,7 @@ def _loosen(node: Node) -> tuple[Node | None, bool]:
         exact = all(e for _, e in loosened)
         if not kept:
             return None, exact  # nothing but punctuation: no condition at all
-        if not any(_has_positive(t) for t in kept):
+        if not any(has_positive(t) for t in kept):
             return None, False  # only NOT is left: the index cannot start from it
         return _flat(And, kept), exact
     if isinstance(node, Not):
@@ -117,13 +118,3 @@ def _loosen(node: Node) -> tuple[Node | None, bool]:
 
 def _flat(kind, items: list[Node]) -> Node:
     return items[0] if len(items) == 1 else kind(tuple(items))
-
-
-def _has_positive(node: Node) -> bool:
-    if isinstance(node, Term | Phrase | Near):
-        return True
-    if isinstance(node, And):
-        return any(_has_positive(i) for i in node.items)
-    if isinstance(node, Or):
-        return all(_has_positive(i) for i in node.items)
-    return False
