@@ -63,7 +63,7 @@ def test_operators_as_names_are_quoted_and_exclude_is_an_or():
         ({"names": ["ok"], "described": ["x", "y AND ("]}, "described[1]", "column"),
         ({"names": []}, "names", "at least one"),
         ({"names": ["ok"], "near": 0}, "near", "1 to 50"),
-        ({"names": ["ok"], "described": ["word " * 150] * 2}, "", "compiled query"),
+        ({"names": ["ok"], "described": ["word " * 250] * 2}, "", "compiled query"),
     ],
 )
 def test_a_bad_shape_names_its_field(shape, path, text):

@@ -25,7 +25,7 @@ from bot.match.text import fold, split_words
 
 MAX_LENGTH = 4000  # topics written by analysts run long; the parser is linear
 MAX_DEPTH = 20
-MAX_TERMS = 200
+MAX_TERMS = 400  # the shipped mpp topic runs near 250 words; 4,000 characters bound the rest
 MAX_NEAR = 50
 MIN_PREFIX = 3
 TYPOGRAPHIC = str.maketrans(
