@@ -43,3 +43,24 @@ def test_match_bench_runs_the_bot_and_the_baseline():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| bot (build_document + match) | 400 |" in done.stdout
     assert "| baseline (regex per keyword) | 40 |" in done.stdout
+
+
+def test_stemmers_bench_measures_the_shipped_stemmer_on_a_few_articles(tmp_path):
+    articles = tmp_path / "articles.jsonl"
+    rows = [
+        {"title": "Deportados esperan audiencias", "summary": "Los deportes y la deportación."},
+        {
+            "title": "Asylum seekers await hearings",
+            "summary": "",
+            "content": "They were sent back.",
+        },
+    ]
+    articles.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    done = _run("stemmers.py", str(articles), "--only", "snowballstemmer", "--repeat", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 articles (articles.jsonl)" in done.stdout
+    assert "| snowballstemmer | 3.1.1 |" in done.stdout  # the speed row
+    assert "| snowballstemmer | folded |" in done.stdout  # the accuracy rows
+    assert "deportados~ ⇒ deportes" in done.stdout  # Snowball's Spanish false friend
+    unknown = _run("stemmers.py", "--only", "snowballstemer")
+    assert unknown.returncode == 2 and "--only: unknown snowballstemer" in unknown.stderr
