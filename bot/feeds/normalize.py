@@ -202,7 +202,7 @@ def normalize_entry(
     event_time = min(published, fetched_at) if published else fetched_at
     language = primary_subtag(raw.language) or primary_subtag(feed_language)
     if language is None:
-        language = detect_language(f"{title}. {summary}")
+        language = detect_language(title, summary)
     return Article(
         feed=feed,
         entry_id=stable_entry_id(raw, title, published),
