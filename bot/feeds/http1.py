@@ -11,6 +11,8 @@ private addresses) stay with the caller, bot/feeds/fetch.py, which reads the bod
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -156,8 +158,11 @@ class Pool:
                 )
         except TimeoutError:
             raise ConnectTimeout() from None
-        except (OSError, ssl.SSLError) as exc:
+        except (ssl.SSLError, socket.gaierror) as exc:
             raise ConnectError(str(exc) or type(exc).__name__) from None
+        except OSError as exc:  # the system's words, as the logs and `health` quote them
+            words = f"[Errno {exc.errno}] {os.strerror(exc.errno)}" if exc.errno else str(exc)
+            raise ConnectError(words or type(exc).__name__) from None
         return Connection(reader, writer)
 
     async def _exchange(self, connection: Connection, target: Target, headers: dict) -> Response:
