@@ -154,7 +154,12 @@ def without_repeated_headline(summary: str, title: str, outlet_name: str | None)
     """The summary less a leading copy of the headline and the outlet's name after it:
     Google News' description is just "Headline  Outlet", which says nothing the item
     does not show already. What follows them (other outlets' headlines) is kept."""
-    if not summary or not title or not title_key(summary).startswith(title_key(title)):
+    if not summary or not title:
+        return summary
+    # Only the summary's opening can repeat the headline: folding all of it (a whole
+    # article in some feeds) would cost in proportion to its length for nothing.
+    opening = summary[: 2 * len(title) + 32]
+    if not title_key(opening).startswith(title_key(title)):
         return summary
     rest = summary[len(title) :] if summary.startswith(title) else None
     if rest is None:
