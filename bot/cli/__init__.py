@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import importlib
 import sys
 from collections.abc import Callable
@@ -133,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         env = load_environment()
         setup_logging(env.log_level, [env.telegram_token or ""])
         config = load_config(env.config_path)
-        return command(args.command)(args, env, config)
+        run = command(args.command)
+        started()
+        return run(args, env, config)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -177,6 +180,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("bot.cli.archive", "cmd_stats"),
     "health": ("bot.cli.run", "cmd_health"),
 }
+
+
+def started() -> None:
+    """Start-up is over: when the entry point (bot/__main__.py) turned the collector off
+    for it, what it made is frozen out of the collector's sight and collecting resumes."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def command(name: str) -> Callable[..., int]:
