@@ -186,7 +186,11 @@ class Pool:
             raise ProtocolError(f"response headers longer than {MAX_HEAD} bytes") from None
         status, reason, fields, version = _parse_head(head, connection)
         keep_alive = _keep_alive(version, fields)
-        body = self._body(connection, status, fields)
+        try:
+            body = self._body(connection, status, fields)
+        except ProtocolError:
+            connection.close()
+            raise
         response = Response(status, reason, fields, connection.server_addr, body)
 
         def release(reusable: bool) -> None:
