@@ -199,7 +199,10 @@ async def _serve(sockets, feeds: dict[str, FeedDoc], conn, lifetime: float) -> C
     return stats
 
 
-def _main(conn, count: int, items: int, hosts: int, seed: int, sample: Path, lifetime: float):
+def _main(
+    conn, count: int, items: int, hosts: int, seed: int, sample: Path, lifetime: float,
+    workload: str,
+):  # fmt: skip
     """The server process: bind, generate, report ready, serve, report stats."""
     addresses = [host_for(i, hosts) for i in range(hosts)]
     try:
@@ -208,7 +211,7 @@ def _main(conn, count: int, items: int, hosts: int, seed: int, sample: Path, lif
         conn.send({"error": f"cannot listen on the loopback addresses: {exc}"})
         return
     started = time.perf_counter()
-    docs = build_feeds(count, items, seed, datetime.now().astimezone())
+    docs = build_feeds(count, items, seed, datetime.now().astimezone(), workload)
     feeds = {feed_path(i, count): doc for i, doc in enumerate(docs)}
     if docs:
         sample.parent.mkdir(parents=True, exist_ok=True)
@@ -221,7 +224,8 @@ def _main(conn, count: int, items: int, hosts: int, seed: int, sample: Path, lif
             "feed_bytes": sum(len(d.body) for d in docs),
             "items": sum(d.items for d in docs),
             "topic_items": sum(d.topic_items for d in docs),
-            "spanish_feeds": sum(d.language == "es-mx" for d in docs),
+            "spanish_items": sum(d.spanish_items for d in docs),
+            "undeclared_feeds": sum(not d.language for d in docs),
         }
     )
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -239,10 +243,13 @@ def _main(conn, count: int, items: int, hosts: int, seed: int, sample: Path, lif
 class FeedServer:
     """The server process, seen from the benchmark: start, URLs, stop (with its stats)."""
 
-    def __init__(self, count: int, items: int, hosts: int, seed: int, sample: Path, lifetime):
+    def __init__(
+        self, count: int, items: int, hosts: int, seed: int, sample: Path, lifetime,
+        workload: str = "real",
+    ):  # fmt: skip
         self.count, self.hosts = count, hosts
         self.conn, self._child = multiprocessing.Pipe()
-        args = (self._child, count, items, hosts, seed, sample, lifetime)
+        args = (self._child, count, items, hosts, seed, sample, lifetime, workload)
         self.process = multiprocessing.Process(target=_main, args=args, daemon=True)
         self.info: dict = {}
 

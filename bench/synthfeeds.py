@@ -3,6 +3,13 @@
 The same seed gives the same feeds (texts, links, ids); only the publication times move
 with the clock, so that every item is within the last three days whenever the bench runs.
 Every item has a unique link and a unique title, so the bot's dedup keeps all of them.
+
+Two workloads. `declared` (the first benchmark's): every feed declares its `<language>`
+and carries a description per item. `real` (the default of bench/poll.py), feeds as they
+come: most declare no language at all (the bot must detect it), some mix English and
+Spanish items (bilingual outlets), and some carry each article's text in
+`content:encoded`, as WordPress feeds do. The `declared` feeds are the same bytes as
+before this option existed; the `real` ones add their own random draws on top.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ SPANISH_SHARE = 0.35  # share of feeds in es-mx
 TOPIC_SHARE = 0.004  # share of items that mention MPP / asylum phrases (a few hundred in 100k)
 MAX_TITLE_TRIES = 20  # attempts at a title not used before, then a numbered fallback
 WINDOW_SECONDS = 3 * 86400 - 120  # items are published within the last three days
+WORKLOADS = ("real", "declared")
+UNDECLARED_SHARE = 0.6  # real: share of feeds without any language declaration
+BILINGUAL_SHARE = 0.15  # real: share of feeds whose items are English or Spanish by turns
+FULL_TEXT_SHARE = 0.2  # real: share of feeds with each article's text in content:encoded
 
 OUTLETS_EN = (
     "borderwire", "southwestherald", "riograndetimes", "pacificledger", "desertsun-news",
@@ -150,9 +161,10 @@ class FeedDoc:
     etag: str
     last_modified: str  # HTTP date (GMT)
     last_modified_at: datetime
-    language: str
+    language: str  # as declared; "" when the feed declares none
     items: int
     topic_items: int
+    spanish_items: int = 0
 
 
 def _key(text: str) -> str:
@@ -223,9 +235,29 @@ def _description(rng: random.Random, vocab: dict, topic: str | None, link: str, 
     return body
 
 
-def build_feed(index: int, items: int, seed: int, now: datetime, used: set[str]) -> FeedDoc:
+def _full_text(rng: random.Random, vocab: dict) -> str:
+    """An article's text as WordPress feeds carry it: 150 to 450 words in paragraphs."""
+    words, paragraphs = rng.randint(150, 450), []
+    while words > 0:
+        paragraph = " ".join(
+            s[0].upper() + s[1:] for s in (_sentence(rng, vocab) for _ in range(rng.randint(2, 5)))
+        )
+        paragraphs.append(f"<p>{escape(paragraph)}</p>")
+        words -= len(paragraph.split())
+    return "".join(paragraphs)
+
+
+def build_feed(
+    index: int, items: int, seed: int, now: datetime, used: set[str], workload: str = "real"
+) -> FeedDoc:
     """Feed number `index`: `items` items; titles already in `used` are avoided (and added)."""
+    if workload not in WORKLOADS:
+        raise ValueError(f"workload must be one of {WORKLOADS}, not {workload!r}")
     rng = random.Random(f"{seed}:{index}")
+    real = random.Random(f"{seed}:{index}:real")  # the real workload's own draws
+    declared = workload == "declared" or real.random() >= UNDECLARED_SHARE
+    bilingual = not declared and real.random() < BILINGUAL_SHARE
+    full_text = workload == "real" and real.random() < FULL_TEXT_SHARE
     spanish = rng.random() < SPANISH_SHARE
     vocab = ES if spanish else EN
     outlet = rng.choice(OUTLETS_ES if spanish else OUTLETS_EN)
@@ -242,8 +274,12 @@ def build_feed(index: int, items: int, seed: int, now: datetime, used: set[str])
     )
     topic_items = 0
     parts = []
+    spanish_items = 0
     for number, published in enumerate(times):
         seq = index * items + number
+        if bilingual:
+            vocab = ES if real.random() < 0.5 else EN
+        spanish_items += vocab is ES
         topic = rng.choice(vocab["topics"]) if rng.random() < TOPIC_SHARE else None
         topic_items += topic is not None
         title = _unique_title(rng, vocab, topic, used, seq)
@@ -266,20 +302,32 @@ def build_feed(index: int, items: int, seed: int, now: datetime, used: set[str])
             if with_creator and rng.random() < 0.8
             else ""
         )
+        content = (
+            f"<content:encoded><![CDATA[{_full_text(real, vocab)}]]></content:encoded>"
+            if full_text
+            else ""
+        )
         parts.append(
             f"<item><title>{escape(title)}</title><link>{escape(link)}</link>{guid}"
             f"<pubDate>{format_datetime(stamp)}</pubDate>{creator}"
-            f"<description>{description_xml}</description></item>\n"
+            f"<description>{description_xml}</description>{content}</item>\n"
         )
     newest = times[0] if times else now
     build_date = format_datetime(newest.astimezone(offset))
+    namespaces = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    if full_text:
+        namespaces += ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+    if declared:
+        about = f"<description>{escape(outlet)}: {section} ({language})</description>\n"
+        about += f"<language>{language}</language>\n"
+    else:
+        about = f"<description>{escape(outlet)}: {section}</description>\n"
     head = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n'
+        f'<rss version="2.0"{namespaces}>\n<channel>\n'
         f"<title>{escape(outlet)} — {section}</title>\n"
         f"<link>{site}/{section}/</link>\n"
-        f"<description>{escape(outlet)}: {section} ({language})</description>\n"
-        f"<language>{language}</language>\n"
+        f"{about}"
         f"<lastBuildDate>{build_date}</lastBuildDate>\n"
         f"<generator>bench-synthfeeds</generator>\n<ttl>15</ttl>\n"
     )
@@ -290,9 +338,10 @@ def build_feed(index: int, items: int, seed: int, now: datetime, used: set[str])
         etag=f'"{hashlib.sha1(body).hexdigest()[:20]}"',
         last_modified=format_datetime(modified, usegmt=True),
         last_modified_at=modified,
-        language=language,
+        language=language if declared else "",
         items=items,
         topic_items=topic_items,
+        spanish_items=spanish_items,
     )
 
 
@@ -311,8 +360,10 @@ def _unique_title(
     return title
 
 
-def build_feeds(count: int, items: int, seed: int, now: datetime | None = None) -> list[FeedDoc]:
+def build_feeds(
+    count: int, items: int, seed: int, now: datetime | None = None, workload: str = "real"
+) -> list[FeedDoc]:
     """`count` feeds of `items` items each, with titles unique across all of them."""
     now = now or datetime.now(UTC)
     used: set[str] = set()
-    return [build_feed(index, items, seed, now, used) for index in range(count)]
+    return [build_feed(index, items, seed, now, used, workload) for index in range(count)]

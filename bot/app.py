@@ -1,4 +1,10 @@
-"""Composition root: builds the pieces from validated settings and runs them."""
+"""Composition root: builds the pieces from validated settings and runs them.
+
+The chat side (python-telegram-bot, digests and alerts, the scheduler) is imported where
+it is first used, not here: `poll`, `search` and `stats` run as short processes, and
+importing it cost a re-poll of 2,000 unchanged feeds ~0.5 s of CPU before the first
+request (bench/README.md).
+"""
 
 from __future__ import annotations
 
@@ -15,24 +21,21 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.chat.flood import REPLY_LIMITS
-from bot.chat.service import ChatService, ChatSide, ChatSideState, build_application
 from bot.config import BotConfig, Environment
-from bot.delivery.console import ConsoleSender
-from bot.delivery.outbox import CONSOLE_CHAT, flush
-from bot.delivery.telegram import TelegramSender
 from bot.errors import BotError, StoreError
 from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.health import offline_hint
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary, utc_now
-from bot.pipeline.digests import alert_pass, chat_plans, digest_chat, prepare_chats, spike_pass
 from bot.pipeline.poll import poll_cycle
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
-from bot.scheduler import build_scheduler, sync_digests
 from bot.store import Store, database_exists, database_file
+
+if TYPE_CHECKING:
+    from bot.chat.service import ChatService, ChatSide, ChatSideState
 
 log = logging.getLogger("bot")
 STOP_GRACE_SECONDS = 60  # a running poll or digest may take this long to finish at SIGTERM
@@ -172,6 +175,10 @@ class App:
         (it holds its own reference); the next cycle uses the new one."""
         self.__dict__.pop("matcher", None)
         self.__dict__.pop("chat_plans", None)
+        # the chat side on first use (module doc)
+        from bot.pipeline.digests import prepare_chats
+        from bot.scheduler import sync_digests
+
         prepare_chats(self.store, self.chat_plans, utc_now())
         if self.scheduler is not None:
             sync_digests(self.scheduler, self)
@@ -257,6 +264,8 @@ class App:
     @cached_property
     def chat_plans(self):
         """feeds.yaml's chats with what they changed from Telegram (bot/pipeline/digests.py)."""
+        from bot.pipeline.digests import chat_plans  # the chat side on first use (module doc)
+
         return chat_plans(
             self.config, self.store.chat_settings(), console=not self.env.telegram_token
         )
@@ -264,6 +273,11 @@ class App:
     @contextlib.asynccontextmanager
     async def open_sender(self, stream=None):
         """Telegram when a token is set; otherwise the console (`stream`, default stdout)."""
+        # the chat side on first use (module doc)
+        from bot.chat.flood import REPLY_LIMITS
+        from bot.delivery.console import ConsoleSender
+        from bot.delivery.telegram import TelegramSender
+
         if self.env.telegram_token:
             async with TelegramSender(
                 self.env.telegram_token,
@@ -276,6 +290,8 @@ class App:
 
     async def send_digest(self, plan) -> None:
         """The scheduled digest of one chat (also the catch-up of a missed one)."""
+        from bot.pipeline.digests import digest_chat  # the chat side on first use (module doc)
+
         async with self.job(f"{plan.name}: the digest"):
             try:
                 await digest_chat(
@@ -289,6 +305,9 @@ class App:
 
     async def after_poll(self) -> None:
         """Alerts for what the cycle found, then whatever else waits in the outbox."""
+        # the chat side on first use (module doc)
+        from bot.pipeline.digests import alert_pass, spike_pass
+
         try:
             await alert_pass(
                 self.store, self.sender, self.chat_plans, now=utc_now(),
@@ -303,6 +322,8 @@ class App:
 
     async def flush_outbox(self) -> None:
         """Retry what waits in the outbox (an outage, an unreachable chat)."""
+        from bot.delivery.outbox import flush  # the chat side on first use (module doc)
+
         async with self.job("sending the outbox"):
             try:
                 report = await flush(self.store, self.sender)
@@ -344,6 +365,10 @@ class App:
                     self.sender = None
 
     async def _serve(self, stop: asyncio.Event | None) -> None:
+        # the chat side on first use (module doc)
+        from bot.delivery.outbox import CONSOLE_CHAT
+        from bot.pipeline.digests import prepare_chats
+        from bot.scheduler import build_scheduler
 
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -412,9 +437,13 @@ class App:
         """The chat commands (bot/chat/), when there is a token: the PTB Application that
         long-polls getUpdates, started in the background and retried until Telegram
         answers (bot.chat.service.ChatSide); polls and digests never wait for it."""
+        # the chat side on first use (module doc)
+        from bot.chat.service import ChatSide, ChatSideState, build_application
+
         if not self.env.telegram_token:
             self.write_state(ChatSideState("off", utc_now()))
             return None
+
         token = self.env.telegram_token
         self.chat = ChatSide(
             lambda: build_application(
@@ -455,6 +484,8 @@ class App:
 
     def chat_service(self) -> ChatService:
         """What the chat handlers need, and nothing of the App beyond it."""
+        from bot.chat.service import ChatService  # the chat side on first use (module doc)
+
         return ChatService(
             self.store,
             self.config,

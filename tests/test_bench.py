@@ -64,3 +64,19 @@ def test_stemmers_bench_measures_the_shipped_stemmer_on_a_few_articles(tmp_path)
     assert "deportados~ ⇒ deportes" in done.stdout  # Snowball's Spanish false friend
     unknown = _run("stemmers.py", "--only", "snowballstemer")
     assert unknown.returncode == 2 and "--only: unknown snowballstemer" in unknown.stderr
+
+
+def test_poll_bench_runs_the_bot_and_both_naive_loops_on_feeds_as_they_come(tmp_path):
+    done = _run(
+        "poll.py", "--feeds", "12", "--items", "4", "--hosts", "2", "--rounds", "1",
+        "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "workload=real" in done.stdout
+    assert "feeds without a language" in done.stdout
+    for label in ("bot first poll", "baseline first pass", "bot second poll", "cond. GET"):
+        assert label in done.stdout
+    results = json.loads((tmp_path / "out" / "poll-results.json").read_text())
+    assert results["runs"]["bot-first"]["report"]["new"] == 48
+    assert results["runs"]["bot-second"]["report"]["not_modified"] == 12
+    assert results["summary"]["second_poll_throughput_ratio"] > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.feeds.normalize import (
+    _without_marks,
     canonical_url,
     normalize_entry,
     plain_text,
@@ -180,3 +182,11 @@ def test_scripts_comments_and_unclosed_blocks_are_invisible():
     assert plain_text("a<!-- x > y -->b<SCRIPT>x</script >c") == "a b c"
     assert plain_text("before<style>p { color: red }") == "before"
     assert plain_text("<script" * 10_000) == ""  # hostile input stays linear
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("ĳŒœẞﬁ½µ\u0301")))
+def test_title_key_latin1_fast_path_folds_as_nfkd_without_marks(text):
+    """The one-pass Latin-1 folding gives what NFKD without combining marks gives."""
+    general = _without_marks(text.casefold())
+    assert title_key(text) == re.sub(r"[\W_]+", " ", general).strip()
+    assert title_key("Ciudad Juárez: ¿Qué pasó? ½ año") == "ciudad juarez que paso 1 2 ano"

@@ -255,18 +255,3 @@ def test_unreachable_host_is_a_clear_failure(store):
     add_feeds(store, ("Nowhere", "http://127.0.0.1:9/feed"))
     poll(store)
     assert "cannot connect" in feed_state(store, "Nowhere").last_error
-
-
-def test_https_pools_verify_certificates_and_http_needs_no_tls_setup():
-    import asyncio
-
-    import httpx
-
-    from bot.feeds.fetch import Fetcher
-
-    fetcher = Fetcher()
-    fetcher._transport(httpx.URL("http://plain.example/feed"))
-    assert fetcher._tls is None  # no certificate bundle loaded for plain http
-    fetcher._transport(httpx.URL("https://secure.example/feed"))
-    assert fetcher._tls.check_hostname and fetcher._tls.verify_mode.name == "CERT_REQUIRED"
-    asyncio.run(fetcher.aclose())

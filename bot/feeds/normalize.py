@@ -44,6 +44,23 @@ _INVISIBLE_CHARS = re.compile(
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+def _without_marks(text: str) -> str:
+    """NFKD, combining marks dropped: 'é' → 'e', 'ª' → 'a', '½' → '1⁄2'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# The same folding for Latin-1 text (most non-ASCII titles: Spanish, French, German) as
+# one bytes.translate: every Latin-1 character that folds to one Latin-1 character. The
+# few that do not (fractions) send a title down the general path.
+_LATIN1_FOLDS = {c: _without_marks(chr(c)) for c in range(256)}
+_LATIN1_TABLE = bytes(
+    ord(f) if len(f) == 1 and ord(f) < 256 else c for c, f in _LATIN1_FOLDS.items()
+)
+_LATIN1_ODD_CHARS = "".join(chr(c) for c, f in _LATIN1_FOLDS.items() if len(f) != 1 or ord(f) > 255)
+_LATIN1_ODD = re.compile(f"[{re.escape(_LATIN1_ODD_CHARS)}]")
+
+
 def canonical_url(url: str | None) -> str | None:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters.
 
@@ -134,8 +151,14 @@ def title_key(title: str) -> str:
     """Title folded for comparison: case, accents and punctuation do not count."""
     folded = title.casefold()
     if not folded.isascii():
-        decomposed = unicodedata.normalize("NFKD", folded)
-        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        try:
+            latin1 = None if _LATIN1_ODD.search(folded) else folded.encode("latin-1")
+        except UnicodeEncodeError:
+            latin1 = None
+        if latin1 is not None:
+            folded = latin1.translate(_LATIN1_TABLE).decode("latin-1")
+        else:
+            folded = _without_marks(folded)
     return _NOT_WORD.sub(" ", folded).strip()
 
 
@@ -154,7 +177,12 @@ def without_repeated_headline(summary: str, title: str, outlet_name: str | None)
     """The summary less a leading copy of the headline and the outlet's name after it:
     Google News' description is just "Headline  Outlet", which says nothing the item
     does not show already. What follows them (other outlets' headlines) is kept."""
-    if not summary or not title or not title_key(summary).startswith(title_key(title)):
+    if not summary or not title:
+        return summary
+    # Only the summary's opening can repeat the headline: folding all of it (a whole
+    # article in some feeds) would cost in proportion to its length for nothing.
+    opening = summary[: 2 * len(title) + 32]
+    if not title_key(opening).startswith(title_key(title)):
         return summary
     rest = summary[len(title) :] if summary.startswith(title) else None
     if rest is None:
@@ -202,7 +230,7 @@ def normalize_entry(
     event_time = min(published, fetched_at) if published else fetched_at
     language = primary_subtag(raw.language) or primary_subtag(feed_language)
     if language is None:
-        language = detect_language(f"{title}. {summary}")
+        language = detect_language(title, summary)
     return Article(
         feed=feed,
         entry_id=stable_entry_id(raw, title, published),

@@ -213,6 +213,8 @@ def record_many(store: Store, batch: list[Fetched], unchanged: UnchangedFeeds) -
             outcomes[id(fetched)] = _record_failure(store, fetched)
         else:
             with_articles.append(fetched)
+    if not with_articles:  # a group of unchanged or failed feeds: no transaction to open
+        return [outcomes[id(fetched)] for fetched in batch]
     try:
         counts = store.save_polls([_poll_row(f) for f in with_articles])
         for fetched, feed_counts in zip(with_articles, counts, strict=True):
