@@ -120,7 +120,7 @@ class NoDatabase(BotError):
         )
 
 
-def _missing_database(database_url: str) -> Path | None:
+def missing_database(database_url: str) -> Path | None:
     """The SQLite file the URL names, when it does not exist; None when it exists, for an
     in-memory database, and for a URL that is none (Store.open says so, creating nothing)."""
     try:
@@ -181,7 +181,7 @@ class App:
         """Open the store, migrate it and bring its feed list in line with feeds.yaml
         (also for commands that only read: it is cheap and keeps the feed list right).
         create=False: a missing SQLite file is NoDatabase, and nothing is created."""
-        if not create and (missing := _missing_database(env.database_url)) is not None:
+        if not create and (missing := missing_database(env.database_url)) is not None:
             raise NoDatabase(missing)
         store = Store.open(env.database_url)
         try:

@@ -22,6 +22,7 @@ from bot.cli.digest import cmd_digest
 from bot.cli.evaluate import cmd_evaluate
 from bot.cli.feeds import cmd_feeds
 from bot.cli.match import cmd_classify, cmd_match
+from bot.cli.migrate_store import cmd_migrate_store
 from bot.cli.poll import cmd_poll
 from bot.cli.run import cmd_check, cmd_health, cmd_run
 from bot.cli.search import cmd_search
@@ -130,6 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--floor", metavar="P,R", help="exit 1 if a topic in a language is below these"
     )
+    move = sub.add_parser(
+        "migrate-store", help="copy the whole archive into another database (to PostgreSQL)"
+    )
+    move.add_argument(
+        "--from", dest="source", metavar="URL", help="the database to copy (default: DATABASE_URL)"
+    )
+    move.add_argument("--to", dest="target", metavar="URL", help="the database to copy into")
+    move.add_argument(
+        "--force", action="store_true", help="empty the target first when it holds data"
+    )
+    move.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
 
@@ -180,4 +192,5 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "feeds": cmd_feeds,
     "stats": cmd_stats,
     "health": cmd_health,
+    "migrate-store": cmd_migrate_store,
 }

@@ -18,6 +18,7 @@ statements are in the repository modules, each owning:
 - article_days.py: the id floor of each publication day (search's --since shortcut)
 - tables.py: the schema as SQLAlchemy tables; db.py: engine, migrations, SQLite specifics
 - locks.py: file locks beside the database (one poll cycle, one migration, one service)
+- transfer.py: copying a whole archive into another store (`migrate-store`)
 """
 
 from __future__ import annotations
@@ -95,11 +96,12 @@ from bot.store.poll_runs import first_poll, last_cycle, record_cycle
 from bot.store.retention import prune_articles, prune_summary
 from bot.store.search_sqlite import SqliteSearch, index_new_articles
 from bot.store.stats import archive_stats, counts_since
+from bot.store.transfer import CopyReport, TargetNotEmpty, copy_archive
 
 __all__ = [
-    "ArticleText", "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "PolledFeed",
-    "Prepared", "SaveCounts", "Store", "TopicChoice", "Watch", "database_exists", "database_file",
-    "prepare_articles",
+    "ArticleText", "ChatSchedule", "ChatSettings", "ChatState", "CopyReport", "PendingPart",
+    "PolledFeed", "Prepared", "SaveCounts", "Store", "TargetNotEmpty", "TopicChoice", "Watch",
+    "database_exists", "database_file", "prepare_articles",
 ]  # fmt: skip
 
 
@@ -382,3 +384,11 @@ class Store:
     def set_feed_enabled(self, name: str, enabled: bool, now: datetime) -> bool:
         with self._writing() as conn:
             return set_feed_enabled(conn, name, enabled, now)
+
+    def copy_to(self, target: Store, *, force: bool = False, progress=None) -> CopyReport:
+        """Every table of this archive into target, ids included, then target's search
+        index rebuilt (bot.store.transfer); TargetNotEmpty unless target is empty or force."""
+        with self.write_lock, target.write_lock:
+            report = copy_archive(self.engine, target.engine, force=force, progress=progress)
+        report.indexed = target.search.rebuild()
+        return report

@@ -60,6 +60,14 @@ def make_engine(database_url: str) -> Engine:
     return engine
 
 
+def shown_url(database_url: str) -> str:
+    """A DATABASE_URL as it may be printed or logged: its password masked."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return database_url
+
+
 def database_path(engine: Engine) -> str | None:
     """The SQLite file behind the engine; None for an in-memory database."""
     return database_file(engine.url)
