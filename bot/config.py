@@ -98,6 +98,9 @@ class Settings(_Strict):
     gone_retry: Seconds = 86400.0
     allow_private_hosts: list[str] = []
     commands_per_minute: int = Field(20, ge=1, le=600)  # per user, chat commands and buttons
+    # Several worker processes (PostgreSQL): how long a claimed feed is a worker's alone
+    # before another may take it over (a killed worker's feeds wait this long at most).
+    feed_lease: Seconds = Field(120.0, ge=10.0, le=3600.0)
 
 
 class FeedConfig(_Strict):

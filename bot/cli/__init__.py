@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.app import ROLES
 from bot.cli.archive import cmd_prune, cmd_reindex, cmd_rematch, cmd_stats
 from bot.cli.digest import cmd_digest
 from bot.cli.evaluate import cmd_evaluate
@@ -48,7 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Media monitoring for Remain in Mexico (MPP) and US asylum coverage.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="the service: poll on schedule, send digests and alerts")
+    run = sub.add_parser("run", help="the service: poll on schedule, send digests and alerts")
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="what this process does: all (default), worker (polls, alerts, digests) or "
+        "telegram (chat commands); several processes need PostgreSQL",
+    )
     poll = sub.add_parser("poll", help="one poll cycle over the due feeds")
     which = poll.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every enabled feed, due or not")

@@ -18,6 +18,7 @@ from bot.store import Store, database_exists
 
 def cmd_run(args, env, config) -> int:
     with opened(env, config) as app:
+        app.role = getattr(args, "role", "all")
         asyncio.run(app.serve())
     return 0
 

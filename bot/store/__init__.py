@@ -19,6 +19,7 @@ statements are in the repository modules, each owning:
 - tables.py: the schema as SQLAlchemy tables; db.py: engine, migrations, SQLite specifics
 - locks.py: file locks beside the database (one poll cycle, one migration, one service)
 - transfer.py: copying a whole archive into another store (`migrate-store`)
+- leases.py: several processes on one database: feed leases, claims, heartbeats
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -73,7 +74,17 @@ from bot.store.feed_rows import (
     sync_declared,
 )
 from bot.store.fts import newest_article
-from bot.store.locks import cycle_lock, service_lock
+from bot.store.leases import (
+    ProcessRow,
+    claim,
+    claim_due_feeds,
+    heartbeat,
+    process_rows,
+    prune_claims,
+    release,
+    release_feeds,
+)
+from bot.store.locks import cycle_lock, service_lock, session_lock
 from bot.store.match_rows import (
     add_matches,
     forget_topic,
@@ -100,8 +111,8 @@ from bot.store.transfer import CopyReport, TargetNotEmpty, copy_archive
 
 __all__ = [
     "ArticleText", "ChatSchedule", "ChatSettings", "ChatState", "CopyReport", "PendingPart",
-    "PolledFeed", "Prepared", "SaveCounts", "Store", "TargetNotEmpty", "TopicChoice", "Watch",
-    "database_exists", "database_file", "prepare_articles",
+    "PolledFeed", "Prepared", "ProcessRow", "SaveCounts", "Store", "TargetNotEmpty",
+    "TopicChoice", "Watch", "database_exists", "database_file", "prepare_articles",
 ]  # fmt: skip
 
 
@@ -149,6 +160,17 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may write this database at once (PostgreSQL), each
+        with its leases and claims; SQLite has one writer, one service."""
+        return self.engine.dialect.name != "sqlite"
+
+    def session_lock(self, name: str):
+        """A lock held until released or until this process dies (bot.store.locks):
+        an object with release(), or None while another process holds it."""
+        return session_lock(self.engine, name)
 
     def cycle_lock(self):
         """Context manager: whether this process may run a poll cycle now (bot.store.locks)."""
@@ -392,3 +414,55 @@ class Store:
             report = copy_archive(self.engine, target.engine, force=force, progress=progress)
         report.indexed = target.search.rebuild()
         return report
+
+    # Several processes on one database (bot/store/leases.py).
+
+    def claim_due_feeds(
+        self, owner: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[FeedState]:
+        """Up to `limit` due feeds, leased to owner for `lease`: no other worker takes them
+        until their poll is stored or the lease runs out."""
+        with self._writing() as conn:
+            ids = set(claim_due_feeds(conn, owner, now, now + lease, limit))
+            if not ids:
+                return []
+            return [f for f in load_states(conn, with_counts=False) if f.id in ids]
+
+    def release_feeds(self, owner: str, feed_ids: list[int]) -> None:
+        with self._writing() as conn:
+            release_feeds(conn, owner, feed_ids)
+
+    def claim(self, key: str, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Whether owner now holds `key` for `lease` (see bot/store/leases.py)."""
+        with self._writing() as conn:
+            return claim(conn, key, owner, now, now + lease)
+
+    def release(self, key: str, owner: str, *, done_at: datetime | None = None) -> None:
+        with self._writing() as conn:
+            release(conn, key, owner, done_at=done_at)
+
+    @contextmanager
+    def claimed(self, key: str, owner: str | None, now: datetime, lease: timedelta):
+        """Context manager: whether this process does `key` now, released after. owner
+        None (the service alone on SQLite): always."""
+        if owner is None:
+            yield True
+            return
+        got = self.claim(key, owner, now, lease)
+        try:
+            yield got
+        finally:
+            if got:
+                self.release(key, owner)
+
+    def prune_claims(self, now: datetime) -> None:
+        with self._writing() as conn:
+            prune_claims(conn, now)
+
+    def heartbeat(self, row: ProcessRow) -> None:
+        with self._writing() as conn:
+            heartbeat(conn, row)
+
+    def processes(self) -> list[ProcessRow]:
+        with self.engine.connect() as conn:
+            return process_rows(conn)
