@@ -11,12 +11,16 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import opened
 from bot.cli.args import parse_since
+from bot.cli.processes import describe_processes, processes_json
 from bot.match.matcher import build_document
+from bot.model import utc_now
 
 
 def cmd_stats(args, env, config) -> int:
     with opened(env, config, create=False) as app:
         stats = app.store.stats()
+        stats |= processes_json(app.store.kind, app.store.processes(), utc_now())
+        running = describe_processes(app.store.kind, app.store.processes(), utc_now())
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return 0
@@ -27,6 +31,7 @@ def cmd_stats(args, env, config) -> int:
     print("languages: " + ", ".join(f"{k} {v}" for k, v in stats["articles_per_language"].items()))
     per_topic = ", ".join(f"{topic} {count}" for topic, count in stats["matches"].items())
     print(f"matches per topic: {per_topic or 'none yet'}")
+    print(running)
     return 0
 
 

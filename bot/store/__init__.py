@@ -162,6 +162,11 @@ class Store:
         self.engine.dispose()
 
     @property
+    def kind(self) -> str:
+        """'sqlite' or 'postgresql': what `feeds`, `stats` and `health` say the store is."""
+        return self.engine.dialect.name
+
+    @property
     def shared(self) -> bool:
         """Whether several processes may write this database at once (PostgreSQL), each
         with its leases and claims; SQLite has one writer, one service."""
