@@ -17,9 +17,12 @@ from bot.match.matcher import build_document
 def cmd_stats(args, env, config) -> int:
     with opened(env, config, create=False) as app:
         stats = app.store.stats()
+        where = app.store.describe()
+        stats["store"] = app.store.kind
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return 0
+    print(f"store: {where}")
     print(f"feeds: {stats['feeds']} ({stats['feeds_enabled']} enabled)")
     print(f"articles: {stats['articles']} (newest {stats['newest_article'] or '—'})")
     for name, count in stats["articles_per_feed"].items():

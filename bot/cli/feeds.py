@@ -32,7 +32,8 @@ def list_feeds(app, *, as_json: bool) -> int:
     now = utc_now()
     states = app.store.feed_states()
     if as_json:
-        print(json.dumps({"feeds": [feed_row(f, now) for f in states]}, ensure_ascii=False))
+        rows = [feed_row(f, now) for f in states]
+        print(json.dumps({"store": app.store.kind, "feeds": rows}, ensure_ascii=False))
         return 0
     table = Table(box=None, pad_edge=False)
     for column in ("feed", "health", "last ok", "last error", "next poll", "articles"):
@@ -52,6 +53,7 @@ def list_feeds(app, *, as_json: bool) -> int:
         # Feed names and errors are the publishers' and the operators' text, not markup.
         table.add_row(*(escape(cell) for cell in cells))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+    print(f"store: {app.store.describe()}")
     return 0
 
 

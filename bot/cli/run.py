@@ -52,10 +52,17 @@ def cmd_health(args, env, config) -> int:
             last = app.store.last_cycle()
             failing = failing_feeds(app.store.feed_states(with_counts=False))
             limit = 3 * app.tick_seconds() + 600
+            store = app.store.kind
+            state = (
+                app.store.read_service_state()
+                if app.store.postgresql
+                else read_service_state(env.database_url)
+            )
     except NoDatabase as exc:
         print(f"unhealthy: {exc}")
         return 1
-    chat = service_line(read_service_state(env.database_url))
+    chat = service_line(state)
+    chat = ServiceLine(f"{chat.text}; store: {store}", chat.working)
     if last is None:
         print("unhealthy: no poll cycle has run yet" + chat.text)
         return 1

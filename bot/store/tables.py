@@ -275,3 +275,13 @@ spike_alerts = Table(
     Column("count", Integer, nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )
+
+# What each service process tells the others (`health`) on PostgreSQL, where no file is
+# shared (bot/store/service_state.py); SQLite's service writes a file beside it instead.
+service_states = Table(
+    "service_states",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
