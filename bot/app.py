@@ -560,7 +560,7 @@ class App:
         who the service is and its chat side's state. Written whole (a temporary file
         renamed over it), so a reader never sees half of it."""
         path = service_state_path(self.env.database_url)
-        if path is None:
+        if path is None and not self.store.postgresql:
             return
         if chat is None and self.chat is not None:
             chat = self.chat.state
@@ -571,6 +571,12 @@ class App:
             "stopped": stopped,
             "chat": chat.as_dict() if chat else None,
         }
+        if path is None:  # PostgreSQL: a row, for `health` on any machine
+            try:
+                self.store.write_service_state(state)
+            except StoreError as exc:
+                log.warning("could not record the service's state (%s)", exc)
+            return
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
             temporary.write_text(json.dumps(state), encoding="utf-8")

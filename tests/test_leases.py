@@ -1,15 +1,27 @@
 """Feed leases, claims and heartbeats (bot/store/leases.py): the rules that let several
-processes share one database. Here on SQLite; the same statements run on PostgreSQL."""
+processes share one database, on both stores (the same statements run on each)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.model import FeedSpec
-from bot.store import ProcessRow
+from bot.store import ProcessRow, Store
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    store = Store.open(url)
+    yield store
+    store.close()
 
 
 def feeds(store, count: int) -> dict[str, int]:

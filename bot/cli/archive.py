@@ -19,8 +19,9 @@ from bot.model import utc_now
 def cmd_stats(args, env, config) -> int:
     with opened(env, config, create=False) as app:
         stats = app.store.stats()
-        stats |= processes_json(app.store.kind, app.store.processes(), utc_now())
-        running = describe_processes(app.store.kind, app.store.processes(), utc_now())
+        rows = app.store.processes()
+        stats |= processes_json(app.store.kind, rows, utc_now())
+        running = describe_processes(app.store.describe(), rows, utc_now())
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return 0
@@ -31,7 +32,7 @@ def cmd_stats(args, env, config) -> int:
     print("languages: " + ", ".join(f"{k} {v}" for k, v in stats["articles_per_language"].items()))
     per_topic = ", ".join(f"{topic} {count}" for topic, count in stats["matches"].items())
     print(f"matches per topic: {per_topic or 'none yet'}")
-    print(running)
+    print(running)  # store: SQLite at …; running: 1 all (last poll 40s ago)
     return 0
 
 

@@ -54,9 +54,8 @@ def list_feeds(app, *, as_json: bool) -> int:
         )
         # Feed names and errors are the publishers' and the operators' text, not markup.
         table.add_row(*(escape(cell) for cell in cells))
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    console.print(table)
-    console.print(escape(describe_processes(*store)))
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    print(describe_processes(app.store.describe(), *store[1:]))
     return 0
 
 

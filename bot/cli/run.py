@@ -54,14 +54,15 @@ def cmd_health(args, env, config) -> int:
             last = app.store.last_cycle()
             failing = failing_feeds(app.store.feed_states(with_counts=False))
             limit = 3 * app.tick_seconds() + 600
-            rows, kind, shared = app.store.processes(), app.store.kind, app.store.shared
+            rows, where, shared = app.store.processes(), app.store.describe(), app.store.shared
     except NoDatabase as exc:
         print(f"unhealthy: {exc}")
         return 1
     if shared:  # several processes: each says how it is in its heartbeat row
-        chat = processes_line(kind, rows, utc_now())
+        chat = processes_line(where, rows, utc_now())
     else:
         chat = service_line(read_service_state(env.database_url))
+        chat = ServiceLine(f"{chat.text}; store: {where}", chat.working)
     if last is None:
         print("unhealthy: no poll cycle has run yet" + chat.text)
         return 1

@@ -14,16 +14,24 @@ statements are in the repository modules, each owning:
 - retention.py: pruning old articles
 - search_sqlite.py: search over the archive (SqliteSearch) and indexing new articles
 - fts.py: the FTS5 index: schema, its share of indexing, query text
+- search_pg.py: search on PostgreSQL (PgSearch: tsvector, GIN, unaccent), same methods
 - search_rows.py: the per-hit rows search ranks and filters by
 - article_days.py: the id floor of each publication day (search's --since shortcut)
 - tables.py: the schema as SQLAlchemy tables; db.py: engine, migrations, SQLite specifics
+- postgres.py: PostgreSQL's engine and faults; dialect.py: what Core statements differ in
 - locks.py: file locks beside the database (one poll cycle, one migration, one service)
 - transfer.py: copying a whole archive into another store (`migrate-store`)
 - leases.py: several processes on one database: feed leases, claims, heartbeats
+- pg_locks.py: their PostgreSQL counterparts (advisory locks)
+- service_state.py: what the service tells other processes (`health`)
+
+Both engines hold the same schema (the same Alembic migrations) and answer every method
+alike; DATABASE_URL chooses (sqlite:///PATH or postgresql://USER@HOST/DB).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -103,9 +111,14 @@ from bot.store.outbox_rows import (
     settle_part,
     update_chat,
 )
+from bot.store.pg_locks import pg_cycle_lock, pg_service_lock
 from bot.store.poll_runs import first_poll, last_cycle, record_cycle
+from bot.store.postgres import shown
 from bot.store.retention import prune_articles, prune_summary
+from bot.store.search_pg import PgSearch
+from bot.store.search_pg import index_new_articles as pg_index_new_articles
 from bot.store.search_sqlite import SqliteSearch, index_new_articles
+from bot.store.service_state import read_state, write_state
 from bot.store.stats import archive_stats, counts_since
 from bot.store.transfer import CopyReport, TargetNotEmpty, copy_archive
 
@@ -136,6 +149,7 @@ class Store:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.postgresql = engine.dialect.name == "postgresql"
         # SQLite has one writer at a time and makes the others sleep-poll (1, 2, 5… ms);
         # our own threads queue on a lock instead.
         self.write_lock = threading.Lock()
@@ -163,8 +177,15 @@ class Store:
 
     @property
     def kind(self) -> str:
-        """'sqlite' or 'postgresql': what `feeds`, `stats` and `health` say the store is."""
-        return self.engine.dialect.name
+        """Which store this is, for reports: "SQLite" or "PostgreSQL"."""
+        return "PostgreSQL" if self.postgresql else "SQLite"
+
+    def describe(self) -> str:
+        """Which store and where, for reports (never a password)."""
+        if self.postgresql:
+            return f"PostgreSQL at {shown(self.engine.url)}"
+        path = database_path(self.engine)
+        return f"SQLite at {os.path.abspath(path)}" if path else "SQLite in memory"
 
     @property
     def shared(self) -> bool:
@@ -178,13 +199,26 @@ class Store:
         return session_lock(self.engine, name)
 
     def cycle_lock(self):
-        """Context manager: whether this process may run a poll cycle now (bot.store.locks)."""
+        """Context manager: whether this process may run a poll cycle now (bot.store.locks;
+        on PostgreSQL an advisory lock, bot.store.pg_locks)."""
+        if self.postgresql:
+            return pg_cycle_lock(self.engine)
         return cycle_lock(database_path(self.engine))
 
     def service_lock(self):
         """Context manager: None when this process is now the database's one service, else
         who is ("pid 1234 on host-x since 2026-12-04 01:50 UTC"; bot.store.locks)."""
+        if self.postgresql:
+            return pg_service_lock(self.engine)
         return service_lock(database_path(self.engine))
+
+    def write_service_state(self, state: dict) -> None:
+        """What the service tells other processes (`health`): its chat side, whether it
+        stopped. Beside an SQLite file, in a table on PostgreSQL."""
+        write_state(self.engine, state)
+
+    def read_service_state(self) -> dict | None:
+        return read_state(self.engine)
 
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
         specs = list(specs)
@@ -229,7 +263,7 @@ class Store:
                 save_articles(conn, p.feed_id, p.articles, p.at, p.matches, p.prepared)
                 for p in polls
             ]
-            index_new_articles(conn, newest)
+            (pg_index_new_articles if self.postgresql else index_new_articles)(conn, newest)
             record_successes(conn, [(p.feed_id, p.at, p.state) for p in polls])
             return counts
 
@@ -274,9 +308,9 @@ class Store:
             return last_cycle(conn)
 
     @property
-    def search(self) -> SqliteSearch:
+    def search(self) -> SqliteSearch | PgSearch:
         """The full-text index: ranked candidates, counts, rebuild and check."""
-        return SqliteSearch(self.engine)
+        return PgSearch(self.engine) if self.postgresql else SqliteSearch(self.engine)
 
     def feed_ids(self) -> dict[str, int]:
         """Every feed's name → id."""

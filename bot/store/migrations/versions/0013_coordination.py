@@ -2,15 +2,15 @@
 polled by one worker), claims (one process runs a chat's digest, alert pass or outbox at a
 time; a digest's period is delivered once) and one heartbeat row per running process
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
