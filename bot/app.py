@@ -559,8 +559,11 @@ class App:
         """`<database>.service-state.json` for `health`, which runs as another process:
         who the service is and its chat side's state. Written whole (a temporary file
         renamed over it), so a reader never sees half of it."""
+        if self.store.shared:  # several processes: each tells it in its heartbeat row
+            self.beat()
+            return
         path = service_state_path(self.env.database_url)
-        if path is None and not self.store.postgresql:
+        if path is None:
             return
         if chat is None and self.chat is not None:
             chat = self.chat.state
@@ -571,12 +574,6 @@ class App:
             "stopped": stopped,
             "chat": chat.as_dict() if chat else None,
         }
-        if path is None:  # PostgreSQL: a row, for `health` on any machine
-            try:
-                self.store.write_service_state(state)
-            except StoreError as exc:
-                log.warning("could not record the service's state (%s)", exc)
-            return
         temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:
             temporary.write_text(json.dumps(state), encoding="utf-8")
@@ -641,6 +638,14 @@ class App:
             if hint := offline_hint([o.error for o in summary.outcomes]):
                 log.warning("poll cycle: %s", hint)
         return summary
+
+    def lease_due(self) -> list[FeedState]:
+        """Every due feed no worker holds, leased to this process (`poll` on a shared
+        store): polled here once, not also by a worker."""
+        if self.process is None:
+            self.process = replace(self._process_row(), role="poll")
+        lease = timedelta(seconds=self.config.settings.feed_lease)
+        return self.store.claim_due_feeds(self.owner, utc_now(), lease, limit=1_000_000)
 
     async def poll_leased(self) -> PollSummary:
         """One cycle on a shared store: due feeds claimed a batch at a time, each leased

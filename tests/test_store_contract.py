@@ -213,17 +213,6 @@ def test_one_poll_cycle_and_one_service_at_a_time(engine_url):
         second.close()
 
 
-def test_the_service_state_reaches_other_processes_on_postgresql(pg_url):
-    store = Store.open(pg_url)
-    try:
-        assert store.read_service_state() is None
-        store.write_service_state({"pid": 1, "stopped": False})
-        store.write_service_state({"pid": 1, "stopped": True})
-        assert store.read_service_state() == {"pid": 1, "stopped": True}
-    finally:
-        store.close()
-
-
 def test_a_missing_postgresql_database_is_one_clear_error_without_the_password():
     from tests.postgres import server_or_skip
 

@@ -23,7 +23,6 @@ statements are in the repository modules, each owning:
 - transfer.py: copying a whole archive into another store (`migrate-store`)
 - leases.py: several processes on one database: feed leases, claims, heartbeats
 - pg_locks.py: their PostgreSQL counterparts (advisory locks)
-- service_state.py: what the service tells other processes (`health`)
 
 Both engines hold the same schema (the same Alembic migrations) and answer every method
 alike; DATABASE_URL chooses (sqlite:///PATH or postgresql://USER@HOST/DB).
@@ -118,7 +117,6 @@ from bot.store.retention import prune_articles, prune_summary
 from bot.store.search_pg import PgSearch
 from bot.store.search_pg import index_new_articles as pg_index_new_articles
 from bot.store.search_sqlite import SqliteSearch, index_new_articles
-from bot.store.service_state import read_state, write_state
 from bot.store.stats import archive_stats, counts_since
 from bot.store.transfer import CopyReport, TargetNotEmpty, copy_archive
 
@@ -211,14 +209,6 @@ class Store:
         if self.postgresql:
             return pg_service_lock(self.engine)
         return service_lock(database_path(self.engine))
-
-    def write_service_state(self, state: dict) -> None:
-        """What the service tells other processes (`health`): its chat side, whether it
-        stopped. Beside an SQLite file, in a table on PostgreSQL."""
-        write_state(self.engine, state)
-
-    def read_service_state(self) -> dict | None:
-        return read_state(self.engine)
 
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
         specs = list(specs)

@@ -306,13 +306,3 @@ processes = Table(
     Column("stopped_at", UTCDateTime),
     Column("chat", JSON),  # the chat side's state (ChatSideState.as_dict), for `health`
 )
-
-# What each service process tells the others (`health`) on PostgreSQL, where no file is
-# shared (bot/store/service_state.py); SQLite's service writes a file beside it instead.
-service_states = Table(
-    "service_states",
-    metadata,
-    Column("name", Text, primary_key=True),
-    Column("state", JSON, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)

@@ -1,6 +1,5 @@
 """PostgreSQL: the search index (a generated tsvector column of articles with a GIN
-index, accents folded by the unaccent extension: bot/store/search_pg.py); on both
-engines, service_states (what the service tells `health` on PostgreSQL)
+index, accents folded by the unaccent extension: bot/store/search_pg.py)
 
 The migration runs CREATE EXTENSION IF NOT EXISTS unaccent: the database's owner may
 (unaccent is trusted since PostgreSQL 13); on a server without the contrib package, or
@@ -10,7 +9,6 @@ Revision ID: 0012
 Revises: 0011
 """
 
-import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.exc import DBAPIError
 
@@ -24,13 +22,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "service_states",
-        sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("state", sa.JSON(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
-    )
     conn = op.get_bind()
     if conn.dialect.name != "postgresql":
         return  # SQLite's index is FTS5 (0003)
@@ -47,4 +38,3 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for statement in DROP:
             op.execute(statement)
-    op.drop_table("service_states")
