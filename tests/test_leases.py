@@ -97,3 +97,52 @@ def test_heartbeats_are_written_whole_and_read_back(store):
     store.heartbeat(ProcessRow("h:2:y", "telegram", "h", 2, NOW, NOW, None, None))
     assert store.processes() == [ProcessRow("h:2:y", "telegram", "h", 2, NOW, NOW, None, None),
                                  later]  # fmt: skip
+
+
+def test_two_writers_at_once_store_and_index_every_article(pg_url):
+    """Two workers' transactions overlap: each indexes what it stored (and may see the
+    other's), and neither fails for it (search_rows, article_days)."""
+    import threading
+
+    from bot.model import Article
+
+    stores = [Store.open(pg_url) for _ in range(2)]
+    ids = feeds(stores[0], 40)
+    errors: list[Exception] = []
+
+    def write(store, names):
+        for name in names:
+            batch = [
+                Article(
+                    feed=name,
+                    entry_id=f"{name}-{i}",
+                    url=f"https://x.example/{name}/{i}",
+                    title=f"{name} story {i}",
+                    summary="",
+                    content="",
+                    author=None,
+                    published=NOW,
+                    language="en",
+                    outlet=None,
+                    title_key=f"{name} {i}",
+                    content_hash=f"{name}{i}",
+                )
+                for i in range(5)
+            ]
+            try:
+                store.save_poll(ids[name], batch, NOW)
+            except Exception as exc:  # the assertion below shows it
+                errors.append(exc)
+
+    names = sorted(ids)
+    threads = [threading.Thread(target=write, args=(s, names[i::2])) for i, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with stores[0].engine.connect() as conn:
+        articles = conn.exec_driver_sql("SELECT count(*) FROM articles").scalar()
+        rows = conn.exec_driver_sql("SELECT count(*) FROM search_rows").scalar()
+    for store in stores:
+        store.close()
+    assert errors == [] and articles == rows == 200

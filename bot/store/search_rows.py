@@ -25,7 +25,13 @@ JULIAN_SQL = {
 }
 _ADD = """INSERT INTO search_rows (id, published, feed_id, language)
     SELECT id, {julian}, feed_id, language FROM articles WHERE id > :after"""
-_ADDS = {dialect: text(_ADD.format(julian=julian)) for dialect, julian in JULIAN_SQL.items()}
+# Several writers (PostgreSQL workers): "after" is where this transaction started, so
+# another's articles committed meanwhile are seen too, and may be added by both.
+_SEEN_TWICE = {"sqlite": "", "postgresql": " ON CONFLICT (id) DO NOTHING"}
+_ADDS = {
+    dialect: text(_ADD.format(julian=julian) + _SEEN_TWICE[dialect])
+    for dialect, julian in JULIAN_SQL.items()
+}
 
 DELETE_TRIGGER = """CREATE TRIGGER search_rows_delete AFTER DELETE ON articles BEGIN
     DELETE FROM search_rows WHERE id = old.id;
