@@ -112,6 +112,8 @@ class FeedProtocol(asyncio.Protocol):
             self.send(405, b"method not allowed\n", [], keep_alive=False, head_only=False)
             return False
         feed = self.feeds.get(target.split("?", 1)[0])
+        if feed is not None and "?" in target:  # bench/scaleout.py: requests per feed and run
+            self.stats[f"GET {target}"] += 1
         if feed is None:
             self.send(404, b"not found\n", [], keep_alive, method == "HEAD")
             return keep_alive

@@ -17,7 +17,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -29,10 +29,17 @@ from bot.feeds.fetch import Fetcher, FetchLimits
 from bot.feeds.health import offline_hint
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
-from bot.model import FeedOutcome, FeedSpec, FeedState, PollSummary, utc_now
-from bot.pipeline.poll import poll_cycle
+from bot.model import (
+    HEARTBEAT_SECONDS,
+    FeedOutcome,
+    FeedSpec,
+    FeedState,
+    PollSummary,
+    utc_now,
+)
+from bot.pipeline.poll import poll_cycle, poll_feeds
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
-from bot.store import Store, database_exists, database_file
+from bot.store import ProcessRow, Store, database_exists, database_file
 
 if TYPE_CHECKING:
     from bot.chat.service import ChatService, ChatSide, ChatSideState
@@ -41,14 +48,21 @@ log = logging.getLogger("bot")
 STOP_GRACE_SECONDS = 60  # a running poll or digest may take this long to finish at SIGTERM
 
 
+CLAIM_LEASE = timedelta(minutes=2)  # a chat's alert pass or outbox, held by one process
+DIGEST_LEASE = timedelta(minutes=10)  # composing and sending one digest
+TELEGRAM_LOCK = "telegram"  # the one process that long-polls getUpdates
+LEASED_PER_CONNECTION = 2  # feeds claimed at once per fetch slot (settings.max_concurrency)
+
+
 class AnotherService(BotError):
-    """A second service on one database: both would poll, send every digest twice and
-    fight over the bot token's updates."""
+    """A second service on one SQLite database: SQLite has one writer, and both would
+    poll, send every digest twice and fight over the bot token's updates."""
 
     def __init__(self, holder: str):
         super().__init__(
-            f"another service is running on this database ({holder}); stop it first, or "
-            "run several processes on PostgreSQL (not yet supported)"
+            f"another service is running on this database ({holder}); SQLite has one "
+            "writer, so one `run` (every role) per database: stop it first, or move to "
+            "PostgreSQL for several processes (python -m bot migrate-store)"
         )
 
 
@@ -123,7 +137,7 @@ class NoDatabase(BotError):
         )
 
 
-def _missing_database(database_url: str) -> Path | None:
+def missing_database(database_url: str) -> Path | None:
     """The SQLite file the URL names, when it does not exist; None when it exists, for an
     in-memory database, and for a URL that is none (Store.open says so, creating nothing)."""
     try:
@@ -161,6 +175,26 @@ class App:
     chat: ChatSide | None = None  # set while the service runs with a token
     jobs: set = field(default_factory=set)  # the scheduled jobs' tasks running now
     stopping: bool = False  # the service was asked to stop: running jobs get a grace
+    role: str = "all"  # see ROLES; set by `run --role`
+    process: ProcessRow | None = None  # this process's heartbeat row while it serves
+    telegram_lock: object = None  # held while this process long-polls getUpdates
+    _chat_settings_seen: object = None  # what _follow_chats last read
+
+    @property
+    def polls(self) -> bool:
+        """Whether this process polls feeds, raises alerts and sends digests."""
+        return self.role in ("all", "worker")
+
+    @property
+    def chats(self) -> bool:
+        """Whether this process answers chat commands (getUpdates), when there is a token."""
+        return self.role in ("all", "telegram")
+
+    @property
+    def owner(self) -> str | None:
+        """Who holds feed leases and claims: this process's id on a store shared by several
+        processes; None on SQLite, where the service is alone (the service lock)."""
+        return self.process.id if self.process is not None and self.store.shared else None
 
     @cached_property
     def matcher(self) -> Matcher:
@@ -180,7 +214,7 @@ class App:
         from bot.scheduler import sync_digests
 
         prepare_chats(self.store, self.chat_plans, utc_now())
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.polls:
             sync_digests(self.scheduler, self)
 
     @classmethod
@@ -188,7 +222,7 @@ class App:
         """Open the store, migrate it and bring its feed list in line with feeds.yaml
         (also for commands that only read: it is cheap and keeps the feed list right).
         create=False: a missing SQLite file is NoDatabase, and nothing is created."""
-        if not create and (missing := _missing_database(env.database_url)) is not None:
+        if not create and (missing := missing_database(env.database_url)) is not None:
             raise NoDatabase(missing)
         store = Store.open(env.database_url)
         try:
@@ -289,34 +323,74 @@ class App:
             yield ConsoleSender(stream or sys.stdout)
 
     async def send_digest(self, plan) -> None:
-        """The scheduled digest of one chat (also the catch-up of a missed one)."""
+        """The scheduled digest of one chat (also the catch-up of a missed one). On a shared
+        store the period is claimed: one delivery per chat and period, whichever process
+        runs the job."""
         from bot.pipeline.digests import digest_chat  # the chat side on first use (module doc)
 
         async with self.job(f"{plan.name}: the digest"):
+            now = utc_now()
+            key = self._digest_period(plan, now)
+            if key is not None and not self.store.claim(key, self.owner, now, DIGEST_LEASE):
+                log.info("%s: this period's digest is another process's", plan.name)
+                return
+            done = None
             try:
                 await digest_chat(
-                    self.store, self.sender, plan, now=utc_now(),
+                    self.store, self.sender, plan, now=now, since=self._digest_since(plan),
                     max_items=self.config.settings.digest_items,
                 )  # fmt: skip
+                done = utc_now()
             except Exception:  # a digest job must never take the service down
                 log.exception(
                     "%s: the digest failed; its articles wait for the next one", plan.name
                 )
+            finally:
+                if key is not None:
+                    self.store.release(key, self.owner, done_at=done)
+
+    def _digest_period(self, plan, now) -> str | None:
+        """The claim of this digest's period on a shared store (None: the service is
+        alone): the chat and its last scheduled time, the same in every process."""
+        if self.owner is None:
+            return None
+        from bot.digest.schedule import latest_digest  # the chat side on first use (module doc)
+
+        period = latest_digest(plan.schedule, plan.timezone, now) or now
+        return f"digest:{plan.key}:{period.isoformat()}"
+
+    def _digest_since(self, plan):
+        """Where the digest starts (None: its last one). On a shared store a little before
+        it: a worker's write can land after another process's digest took its time."""
+        if self.owner is None:
+            return None
+        last = self.store.chat_state(plan.key).last_digest_at
+        return last - self.lookback if last is not None else None
+
+    @property
+    def lookback(self) -> timedelta:
+        """How late a worker's write can land after its fetch: its feed's lease, and a
+        minute. Digests and alerts look this far back (never giving an article twice)."""
+        return timedelta(seconds=self.config.settings.feed_lease + 60)
 
     async def after_poll(self) -> None:
         """Alerts for what the cycle found, then whatever else waits in the outbox."""
         # the chat side on first use (module doc)
         from bot.pipeline.digests import alert_pass, spike_pass
 
+        lookback = self.lookback if self.owner is not None else timedelta(0)
         try:
             await alert_pass(
                 self.store, self.sender, self.chat_plans, now=utc_now(),
-                max_items=self.config.settings.digest_items,
+                max_items=self.config.settings.digest_items, owner=self.owner,
+                lookback=lookback,
             )  # fmt: skip
         except Exception:
             log.exception("the alert pass failed; its articles wait for the next one")
         try:
-            await spike_pass(self.store, self.sender, self.chat_plans, now=utc_now())
+            await spike_pass(
+                self.store, self.sender, self.chat_plans, now=utc_now(), owner=self.owner
+            )
         except Exception:
             log.exception("the spike pass failed; spikes are looked for again after the next poll")
 
@@ -326,7 +400,7 @@ class App:
 
         async with self.job("sending the outbox"):
             try:
-                report = await flush(self.store, self.sender)
+                report = await flush(self.store, self.sender, owner=self.owner)
             except Exception:
                 log.exception("sending the outbox failed; it is retried in a minute")
                 return
@@ -352,17 +426,47 @@ class App:
     async def serve(self, stop: asyncio.Event | None = None) -> None:
         """The service: poll on schedule until SIGTERM/SIGINT (or `stop`) asks it to end.
 
-        One per database: a second is refused (AnotherService) before it starts anything.
-        """
-        with self.store.service_lock() as holder:
+        On SQLite one per database: a second is refused (AnotherService) before it starts
+        anything. On PostgreSQL any number, each with its role: feeds are leased to one
+        worker, a chat's alerts, digest and outbox claimed by one process, getUpdates
+        polled by one (bot/store/leases.py)."""
+        alone = contextlib.nullcontext() if self.store.shared else self.store.service_lock()
+        with alone as holder:
             if holder is not None:
                 raise AnotherService(holder)
+            self.process = self._process_row()
+            self.beat()
             async with self.open_sender() as sender:
                 self.sender = sender
                 try:
                     await self._serve(stop)
                 finally:
                     self.sender = None
+                    self.beat(stopped=True)
+
+    def _process_row(self) -> ProcessRow:
+        now = utc_now()
+        host, pid = socket.gethostname(), os.getpid()
+        return ProcessRow(
+            id=f"{host}:{pid}:{now:%Y%m%dT%H%M%S}", role=self.role, host=host, pid=pid,
+            started_at=now, seen_at=now, last_poll_at=None, stopped_at=None,
+        )  # fmt: skip
+
+    def beat(self, *, stopped: bool = False, polled: bool = False) -> None:
+        """This process's heartbeat row: `feeds`, `stats` and `health` read who runs."""
+        if self.process is None:
+            return
+        now = utc_now()
+        changes = {"seen_at": now, "chat": self.chat.state.as_dict() if self.chat else None}
+        if stopped:
+            changes["stopped_at"] = now
+        if polled:
+            changes["last_poll_at"] = now
+        self.process = replace(self.process, **changes)
+        try:
+            self.store.heartbeat(self.process)
+        except Exception as exc:  # a heartbeat is information; the service goes on
+            log.warning("could not write this process's heartbeat (%s)", exc)
 
     async def _serve(self, stop: asyncio.Event | None) -> None:
         # the chat side on first use (module doc)
@@ -395,11 +499,15 @@ class App:
         scheduler = self.scheduler = build_scheduler(self, self.config.settings.timezone)
         scheduler.start()
         starting = self._start_chat()
-        log.info(
-            "bot running: %d feeds, looking for due feeds every %ds; Ctrl-C to stop",
-            len(self.config.feeds),
-            self.tick_seconds(),
-        )
+        if self.polls:
+            log.info(
+                "bot running%s: %d feeds, looking for due feeds every %ds; Ctrl-C to stop",
+                f" (role {self.role})" if self.role != "all" else "",
+                len(self.config.feeds),
+                self.tick_seconds(),
+            )
+        else:
+            log.info("bot running (role %s): chat commands only; Ctrl-C to stop", self.role)
         try:
             await stop.wait()
         finally:
@@ -413,6 +521,7 @@ class App:
             if self.chat is not None:
                 await self.chat.stop()  # its running handlers finish first
                 self.chat = None
+            self._release_telegram()  # a standby may take over now
             await self._finish_jobs()
             scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -437,6 +546,8 @@ class App:
         """The chat commands (bot/chat/), when there is a token: the PTB Application that
         long-polls getUpdates, started in the background and retried until Telegram
         answers (bot.chat.service.ChatSide); polls and digests never wait for it."""
+        if not self.chats:
+            return None  # a worker: another process answers the chats
         # the chat side on first use (module doc)
         from bot.chat.service import ChatSide, ChatSideState, build_application
 
@@ -457,12 +568,36 @@ class App:
             self.chat_polling,
             report=self.write_state,
         )
-        return asyncio.create_task(self.chat.run(), name="chat: start")
+        return asyncio.create_task(self._run_chat(), name="chat: start")
+
+    async def _run_chat(self) -> None:
+        """Telegram lets one process long-poll a token's updates: on a shared store this
+        one waits for the lock first, a standby that takes over (within
+        HEARTBEAT_SECONDS) when the process holding it stops or dies."""
+        told = False
+        while (lock := await asyncio.to_thread(self.store.session_lock, TELEGRAM_LOCK)) is None:
+            if not told:
+                log.info("chat commands: another process polls Telegram; standing by")
+                self.chat.set_state(ChatSideState("standby", utc_now()))
+                told = True
+            await asyncio.sleep(HEARTBEAT_SECONDS / 3)
+        self.telegram_lock = lock
+        if told:
+            log.info("chat commands: taking over from the process that polled Telegram")
+        await self.chat.run()
+
+    def _release_telegram(self) -> None:
+        lock, self.telegram_lock = self.telegram_lock, None
+        if lock is not None:
+            lock.release()
 
     def write_state(self, chat: ChatSideState | None, *, stopped: bool = False) -> None:
         """`<database>.service-state.json` for `health`, which runs as another process:
         who the service is and its chat side's state. Written whole (a temporary file
         renamed over it), so a reader never sees half of it."""
+        if self.store.shared:  # several processes: each tells it in its heartbeat row
+            self.beat()
+            return
         path = service_state_path(self.env.database_url)
         if path is None:
             return
@@ -498,11 +633,20 @@ class App:
         )
 
     async def prune(self) -> int:
-        """The daily retention job: delete articles older than settings.retention_days."""
+        """The daily retention job: delete articles older than settings.retention_days
+        (on a shared store, by one process a day)."""
         days = self.config.settings.retention_days
-        before = utc_now() - timedelta(days=days)
+        now = utc_now()
+        before = now - timedelta(days=days)
         async with self.job("the prune"):
+            if self.owner is not None:
+                key = f"prune:{now:%Y-%m-%d}"
+                if not self.store.claim(key, self.owner, now, DIGEST_LEASE):
+                    return 0
+                self.store.prune_claims(now)
             deleted = await asyncio.to_thread(self.store.prune, before)
+            if self.owner is not None:
+                self.store.release(key, self.owner, done_at=utc_now())
             log.info("prune: %d articles older than %d days deleted", deleted, days)
             return deleted
 
@@ -514,11 +658,15 @@ class App:
 
     async def _poll_due(self) -> PollSummary:
         async with self.cycle_lock:
-            feeds = self.select_feeds()
-            summary = await self.poll(feeds)
+            if self.owner is not None:
+                self._follow_chats()
+                summary = await self.poll_leased()
+            else:
+                summary = await self.poll(self.select_feeds())
+            self.beat(polled=True)
             if self.sender is not None and any(p.topics for p in self.chat_plans):
                 await self.after_poll()
-        if feeds:
+        if summary.outcomes:
             d = summary.as_dict()
             log.info(
                 "poll cycle: %d feeds, %d ok, %d not modified, %d failed, %d new, %.1fs",
@@ -528,3 +676,44 @@ class App:
             if hint := offline_hint([o.error for o in summary.outcomes]):
                 log.warning("poll cycle: %s", hint)
         return summary
+
+    def lease_due(self) -> list[FeedState]:
+        """Every due feed no worker holds, leased to this process (`poll` on a shared
+        store): polled here once, not also by a worker."""
+        if self.process is None:
+            self.process = replace(self._process_row(), role="poll")
+        lease = timedelta(seconds=self.config.settings.feed_lease)
+        return self.store.claim_due_feeds(self.owner, utc_now(), lease, limit=1_000_000)
+
+    async def poll_leased(self) -> PollSummary:
+        """One cycle on a shared store: due feeds claimed a batch at a time, each leased
+        to this process (settings.feed_lease), until none is due; every worker does the
+        same, so each due feed is polled once, by whichever worker claimed it."""
+        lease = timedelta(seconds=self.config.settings.feed_lease)
+        batch = self.config.settings.max_concurrency * LEASED_PER_CONNECTION
+        started = utc_now()
+        outcomes: list[FeedOutcome] = []
+        async with Fetcher(fetch_limits(self.config)) as fetcher:
+            while not self.stopping:
+                feeds = await asyncio.to_thread(
+                    self.store.claim_due_feeds, self.owner, utc_now(), lease, batch
+                )
+                if not feeds:
+                    break
+                outcomes += await poll_feeds(
+                    feeds, fetcher, self.store, poll_policy(self.config), self.matcher
+                )
+        finished = utc_now()
+        summary = PollSummary(outcomes, (finished - started).total_seconds())
+        if outcomes:
+            self.store.record_cycle(started, finished, summary.as_dict())
+        return summary
+
+    def _follow_chats(self) -> None:
+        """Chats change their topics and watches through the process that answers them:
+        a worker picks the changes up from the store before each cycle."""
+        settings = self.store.chat_settings()
+        if settings != self._chat_settings_seen:
+            if self._chat_settings_seen is not None:
+                self.refresh_chats()
+            self._chat_settings_seen = settings

@@ -39,6 +39,8 @@ from bot.match.topic_shape import (
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///storage/bot.db"
+# sqlite:///PATH, or a PostgreSQL server (psycopg 3, whatever driver the URL names)
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster, same rules
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOP_LEVEL_LISTS = ("settings", "feeds", "topics", "chats", "admins")
@@ -98,6 +100,9 @@ class Settings(_Strict):
     gone_retry: Seconds = 86400.0
     allow_private_hosts: list[str] = []
     commands_per_minute: int = Field(20, ge=1, le=600)  # per user, chat commands and buttons
+    # Several worker processes (PostgreSQL): how long a claimed feed is a worker's alone
+    # before another may take it over (a killed worker's feeds wait this long at most).
+    feed_lease: Seconds = Field(120.0, ge=10.0, le=3600.0)
 
 
 class FeedConfig(_Strict):
@@ -314,10 +319,11 @@ def load_environment(environ: Mapping[str, str] | None = None) -> Environment:
         except ValueError as exc:
             problems.append(f"environment: TELEGRAM_API_BASE_URL: {exc}")
     database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-    if not database_url.startswith("sqlite:"):
+    scheme = database_url.partition("://")[0].lower()
+    if scheme not in DATABASE_SCHEMES:
         problems.append(
-            "environment: DATABASE_URL: only sqlite:///PATH is supported in this version "
-            "(PostgreSQL support is planned)"
+            f"environment: DATABASE_URL: {scheme or database_url!r} is not a supported "
+            "database; use sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB"
         )
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in LOG_LEVELS:

@@ -59,7 +59,8 @@ class ParseError(BotError):
 
 class StoreError(BotError):
     """The database is unusable. `fault`, when the file or the machine is at fault:
-    "damaged", "full", "read-only", "unreadable"; None for any other store failure."""
+    "damaged", "full", "read-only", "unreadable"; on PostgreSQL also "unreachable" (no
+    server answers) and "missing" (no such database); None for any other store failure."""
 
     def __init__(self, message: str, *, fault: str | None = None):
         self.fault = fault

@@ -152,3 +152,7 @@ class FeedState:
     parked_reason: str | None
     bozo: str | None
     articles: int = 0
+
+
+ROLES = ("all", "worker", "telegram")  # `run --role`: what one process of the service does
+HEARTBEAT_SECONDS = 30  # how often a service process writes its row (bot/store/leases.py)

@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digest.schedule import digest_trigger, missed
+from bot.model import HEARTBEAT_SECONDS
 
 OUTBOX_RETRY_SECONDS = 60
 DIGEST_GRACE_SECONDS = 6 * 3600  # a digest delayed (busy, asleep) still goes, once
@@ -17,8 +18,19 @@ PRUNE_AT = (3, 30)  # local time of the daily prune: a quiet hour for newsrooms
 
 
 def build_scheduler(app, timezone: str) -> AsyncIOScheduler:
-    """A scheduler whose poll job runs now and then every tick; never two cycles at once."""
+    """A scheduler whose poll job runs now and then every tick; never two cycles at once.
+    A process that only answers chats (`run --role telegram`) has the heartbeat alone."""
     scheduler = AsyncIOScheduler(timezone=timezone)
+    scheduler.add_job(
+        app.beat,
+        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=timezone),
+        id="heartbeat",
+        name="this process's heartbeat row",
+        max_instances=1,
+        coalesce=True,
+    )
+    if not app.polls:
+        return scheduler
     scheduler.add_job(
         app.poll_due,
         IntervalTrigger(seconds=app.tick_seconds(), timezone=timezone),

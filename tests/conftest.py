@@ -17,7 +17,7 @@ from bot.model import FeedSpec, FeedState, PollSummary
 from bot.pipeline.poll import poll_cycle
 from bot.store import Store
 
-pytest_plugins = ["tests.fakebotapi"]
+pytest_plugins = ["tests.fakebotapi", "tests.postgres"]
 
 # Generous enough for a loaded CI machine; the slow-server test waits this long once.
 FAST_LIMITS = FetchLimits(connect_timeout=5, read_timeout=3, max_bytes=200_000, max_redirects=3)

@@ -207,9 +207,12 @@ def test_a_digest_missed_while_down_is_sent_once_at_start(store):
             self.store = store
             self.chat_plans = [chat]
 
+        polls = True  # the role that polls (run --role all or worker)
+
         def tick_seconds(self):
             return 900
 
+        def beat(self): ...
         async def poll_due(self): ...
         async def send_digest(self, plan): ...
         async def flush_outbox(self): ...
@@ -217,7 +220,10 @@ def test_a_digest_missed_while_down_is_sent_once_at_start(store):
 
     scheduler = build_scheduler(App(store), "UTC")
     jobs = {job.id for job in scheduler.get_jobs()}
-    assert {"poll", "digest:4004", "catch-up:4004", "outbox", "prune"} <= jobs
+    assert {"poll", "digest:4004", "catch-up:4004", "outbox", "prune", "heartbeat"} <= jobs
+    App.polls = False  # run --role telegram: chats only
+    assert {job.id for job in build_scheduler(App(store), "UTC").get_jobs()} == {"heartbeat"}
+    App.polls = True
     store.update_chat(chat.key, last_digest_at=datetime.now(UTC))
     assert "catch-up:4004" not in {job.id for job in build_scheduler(App(store), "UTC").get_jobs()}
 

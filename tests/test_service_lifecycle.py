@@ -232,7 +232,8 @@ def test_a_second_service_on_the_same_database_is_refused(tmp_path):
             f"error: another service is running on this database (pid {first.pid} on "
         )
         assert lines[0].endswith(
-            "); stop it first, or run several processes on PostgreSQL (not yet supported)"
+            "); SQLite has one writer, so one `run` (every role) per database: stop it "
+            "first, or move to PostgreSQL for several processes (python -m bot migrate-store)"
         )
         stats = bot(tmp_path, "stats", "--json")  # the other commands work beside it
         assert stats.returncode == 0 and json.loads(stats.stdout)["feeds"] >= 1

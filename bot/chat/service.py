@@ -69,8 +69,9 @@ class Polling:
 @dataclass(frozen=True)
 class ChatSideState:
     """Where the chat side is: "starting", "on", "retrying" (a start failed; `since` is
-    when commands went off), "refused" (the token was refused: no retry helps) or "off"
-    (no token). `health` reads it from another process, /status from this one."""
+    when commands went off), "refused" (the token was refused: no retry helps), "standby"
+    (another process of the service polls Telegram) or "off" (no token). `health` reads
+    it from another process, /status from this one."""
 
     state: str
     since: datetime
@@ -81,7 +82,7 @@ class ChatSideState:
 
     def working(self, now: datetime) -> bool:
         """Commands are answered (or there is no token, so none are expected)."""
-        return self.state in ("on", "off") and not self.conflicting(now)
+        return self.state in ("on", "off", "standby") and not self.conflicting(now)
 
     def conflicting(self, now: datetime) -> bool:
         return self.conflict_at is not None and now - self.conflict_at < CONFLICT_RECENT
@@ -103,6 +104,8 @@ class ChatSideState:
             return "off (TELEGRAM_BOT_TOKEN is not set)"
         if self.state == "starting":
             return f"starting since {since}"
+        if self.state == "standby":
+            return f"standby since {since} (another process polls Telegram; this one takes over)"
         if self.state == "refused":
             return f"off since {since} (Telegram refused the bot token: check TELEGRAM_BOT_TOKEN)"
         return f"off since {since} (retrying; last error: {self.last_error})"
@@ -389,7 +392,7 @@ class ChatSide:
         self.state = ChatSideState("starting", datetime.now(UTC))
         self._logged: dict[str, float] = {}
 
-    def _set(self, state: ChatSideState) -> None:
+    def set_state(self, state: ChatSideState) -> None:
         self.state = state
         try:
             self.report(state)
@@ -404,7 +407,7 @@ class ChatSide:
 
     async def run(self) -> None:
         """Start, retrying until it works (or the token is refused)."""
-        self._set(self.state)
+        self.set_state(self.state)
         delay = self.polling.retry_first
         while True:
             try:
@@ -417,7 +420,7 @@ class ChatSide:
                     "chat commands are off: Telegram refused the bot token; check "
                     "TELEGRAM_BOT_TOKEN (digests cannot be sent with it either)"
                 )
-                self._set(replace(self.state, state="refused", last_error="token refused"))
+                self.set_state(replace(self.state, state="refused", last_error="token refused"))
                 return
             except Exception as exc:
                 await self._halt()
@@ -430,7 +433,7 @@ class ChatSide:
                     wait,
                 )
                 failed = self.state.failed_starts + 1
-                self._set(replace(self.state, state="retrying", last_error=error,
+                self.set_state(replace(self.state, state="retrying", last_error=error,
                                   failed_starts=failed))  # fmt: skip
                 await asyncio.sleep(wait)
                 delay = min(delay * 2, self.polling.retry_max)
@@ -439,7 +442,7 @@ class ChatSide:
             if failed:
                 log.info("chat: commands are on after %d failed starts", failed)
             username = self.application.bot.username
-            self._set(
+            self.set_state(
                 ChatSideState("on", datetime.now(UTC), self.state.last_error, failed, username)
             )
             return
@@ -456,7 +459,7 @@ class ChatSide:
     def polling_error(self, exc: TelegramError) -> None:
         """PTB's updater calls this for every failed getUpdates, then retries by itself."""
         if isinstance(exc, Conflict):
-            self._set(replace(self.state, conflict_at=datetime.now(UTC)))
+            self.set_state(replace(self.state, conflict_at=datetime.now(UTC)))
             kind = "conflict"
             line = (
                 "chat: another bot instance is using this token (Telegram answered "

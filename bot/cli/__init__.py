@@ -22,6 +22,7 @@ from dotenv import load_dotenv
 from bot.config import load_config, load_environment
 from bot.errors import BotError, ConfigError, UsageError
 from bot.logs import setup_logging
+from bot.model import ROLES
 
 EXIT_USAGE = 2
 # OS errors that are the machine's, not the bot's, and what to do about each.
@@ -41,7 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Media monitoring for Remain in Mexico (MPP) and US asylum coverage.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="the service: poll on schedule, send digests and alerts")
+    run = sub.add_parser("run", help="the service: poll on schedule, send digests and alerts")
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="what this process does: all (default), worker (polls, alerts, digests) or "
+        "telegram (chat commands); several processes need PostgreSQL",
+    )
     poll = sub.add_parser("poll", help="one poll cycle over the due feeds")
     which = poll.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every enabled feed, due or not")
@@ -124,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--floor", metavar="P,R", help="exit 1 if a topic in a language is below these"
     )
+    move = sub.add_parser(
+        "migrate-store", help="copy the whole archive into another database (to PostgreSQL)"
+    )
+    move.add_argument(
+        "--from", dest="source", metavar="URL", help="the database to copy (default: DATABASE_URL)"
+    )
+    move.add_argument("--to", dest="target", metavar="URL", help="the database to copy into")
+    move.add_argument(
+        "--force", action="store_true", help="empty the target first when it holds data"
+    )
+    move.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
 
@@ -179,6 +198,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feeds": ("bot.cli.feeds", "cmd_feeds"),
     "stats": ("bot.cli.archive", "cmd_stats"),
     "health": ("bot.cli.run", "cmd_health"),
+    "migrate-store": ("bot.cli.migrate_store", "cmd_migrate_store"),
 }
 
 

@@ -11,12 +11,17 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import opened
 from bot.cli.args import parse_since
+from bot.cli.processes import describe_processes, processes_json
 from bot.match.matcher import build_document
+from bot.model import utc_now
 
 
 def cmd_stats(args, env, config) -> int:
     with opened(env, config, create=False) as app:
         stats = app.store.stats()
+        rows = app.store.processes()
+        stats |= processes_json(app.store.kind, rows, utc_now())
+        running = describe_processes(app.store.describe(), rows, utc_now())
     if args.json:
         print(json.dumps(stats, ensure_ascii=False))
         return 0
@@ -27,6 +32,7 @@ def cmd_stats(args, env, config) -> int:
     print("languages: " + ", ".join(f"{k} {v}" for k, v in stats["articles_per_language"].items()))
     per_topic = ", ".join(f"{topic} {count}" for topic, count in stats["matches"].items())
     print(f"matches per topic: {per_topic or 'none yet'}")
+    print(running)  # store: SQLite at …; running: 1 all (last poll 40s ago)
     return 0
 
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.app import opened
+from bot.cli.processes import describe_processes, processes_json
 from bot.errors import ParseError, UsageError
 from bot.feeds.health import feed_health, feed_row, next_poll_text, when_text
 from bot.feeds.opml import OpmlFeed, parse_opml, render_opml
@@ -31,8 +32,10 @@ def cmd_feeds(args, env, config) -> int:
 def list_feeds(app, *, as_json: bool) -> int:
     now = utc_now()
     states = app.store.feed_states()
+    store = (app.store.kind, app.store.processes(), now)
     if as_json:
-        print(json.dumps({"feeds": [feed_row(f, now) for f in states]}, ensure_ascii=False))
+        listing = {"feeds": [feed_row(f, now) for f in states], **processes_json(*store)}
+        print(json.dumps(listing, ensure_ascii=False))
         return 0
     table = Table(box=None, pad_edge=False)
     for column in ("feed", "health", "last ok", "last error", "next poll", "articles"):
@@ -52,6 +55,7 @@ def list_feeds(app, *, as_json: bool) -> int:
         # Feed names and errors are the publishers' and the operators' text, not markup.
         table.add_row(*(escape(cell) for cell in cells))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+    print(describe_processes(app.store.describe(), *store[1:]))
     return 0
 
 

@@ -25,7 +25,10 @@ def cmd_poll(args, env, config) -> int:
 
 
 def run_poll(app, args) -> int:
-    feeds = app.select_feeds(all_feeds=args.all, name=args.feed)
+    if app.store.shared and not (args.all or args.feed):
+        feeds = app.lease_due()  # workers may be polling too: only the feeds none holds
+    else:
+        feeds = app.select_feeds(all_feeds=args.all, name=args.feed)
     if args.feed and not feeds:
         known = ", ".join(f.name for f in app.store.feed_states()[:10])
         raise UsageError(f"poll: no feed named {args.feed!r} (feeds include: {known})")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.app import NoDatabase, opened, read_service_state
 from bot.chat.service import ChatSideState
+from bot.cli.processes import describe_processes, running
 from bot.config import BotConfig, Environment
 from bot.feeds.health import failing_feeds
 from bot.model import utc_now
@@ -18,6 +19,7 @@ from bot.store import Store, database_exists
 
 def cmd_run(args, env, config) -> int:
     with opened(env, config) as app:
+        app.role = getattr(args, "role", "all")
         asyncio.run(app.serve())
     return 0
 
@@ -52,10 +54,15 @@ def cmd_health(args, env, config) -> int:
             last = app.store.last_cycle()
             failing = failing_feeds(app.store.feed_states(with_counts=False))
             limit = 3 * app.tick_seconds() + 600
+            rows, where, shared = app.store.processes(), app.store.describe(), app.store.shared
     except NoDatabase as exc:
         print(f"unhealthy: {exc}")
         return 1
-    chat = service_line(read_service_state(env.database_url))
+    if shared:  # several processes: each says how it is in its heartbeat row
+        chat = processes_line(where, rows, utc_now())
+    else:
+        chat = service_line(read_service_state(env.database_url))
+        chat = ServiceLine(f"{chat.text}; store: {where}", chat.working)
     if last is None:
         print("unhealthy: no poll cycle has run yet" + chat.text)
         return 1
@@ -100,6 +107,24 @@ def service_line(state: dict | None) -> ServiceLine:
     if chat.state in ("retrying", "refused"):
         return ServiceLine(f"; chat commands {chat.describe(now)}", False)
     return ServiceLine(f"; chat commands: {chat.describe(now)}", chat.working(now))
+
+
+def processes_line(kind: str, rows, now) -> ServiceLine:
+    """On a shared store: which processes run, and the chat side of the one polling
+    Telegram (a standby's is not news); degraded while that one cannot start."""
+    text = "; " + describe_processes(kind, rows, now)
+    states = []
+    for row in running(rows, now):
+        try:
+            if row.chat:
+                states.append(ChatSideState.from_dict(row.chat))
+        except (TypeError, ValueError):
+            continue
+    active = [c for c in states if c.state != "standby"]
+    if not active:
+        return ServiceLine(text, True)
+    chat = active[0]
+    return ServiceLine(f"{text}; chat commands: {chat.describe(now)}", chat.working(now))
 
 
 def _alive(pid) -> bool:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.delivery import Sender
 from bot.errors import ChatUnreachable, DeliveryError, DeliveryUnavailable, MessageRefused
@@ -44,6 +44,7 @@ def chat_key(chat: int | str, thread: int | None = None) -> str:
     return f"{chat}/{thread}" if thread is not None else str(chat)
 
 
+OUTBOX_CLAIM = timedelta(minutes=2)  # a chat's parts, sent by one process at a time
 CONSOLE_CHAT = "@console"  # the built-in chat of a bot without a token and without chats
 
 
@@ -59,8 +60,12 @@ async def flush(
     *,
     chat: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    owner: str | None = None,
 ) -> FlushReport:
-    """Send every pending part (of one chat, or of all); never raises for Telegram's sake."""
+    """Send every pending part (of one chat, or of all); never raises for Telegram's sake.
+
+    owner: this process on a store several processes share: each chat's parts are sent
+    under a claim, so no part is sent by two senders."""
     by_chat: dict[str, list[PendingPart]] = {}
     console = getattr(sender, "is_console", False)
     for part in store.pending_parts(chat):
@@ -69,11 +74,23 @@ async def flush(
         by_chat.setdefault(part.chat, []).append(part)
     report = FlushReport()
     results = await asyncio.gather(
-        *(_flush_chat(store, sender, key, parts, now) for key, parts in by_chat.items())
+        *(_claimed_chat(store, sender, key, parts, now, owner) for key, parts in by_chat.items())
     )
     for result in results:
         report.add(result)
     return report
+
+
+async def _claimed_chat(
+    store: Store, sender: Sender, key: str, parts: list[PendingPart], now, owner: str | None
+) -> FlushReport:
+    if owner is None:
+        return await _flush_chat(store, sender, key, parts, now)
+    with store.claimed(f"outbox:{key}", owner, now(), OUTBOX_CLAIM) as ours:
+        if not ours:
+            return FlushReport()  # another process is sending this chat's parts
+        # Read again under the claim: the process that held it may have sent some.
+        return await _flush_chat(store, sender, key, store.pending_parts(key), now)
 
 
 async def _flush_chat(

@@ -97,3 +97,17 @@ def missed(schedule: str, timezone: str, last: datetime | None, now: datetime) -
         return False
     due = next_digest(schedule, timezone, last)
     return due is not None and due <= now
+
+
+def latest_digest(schedule: str, timezone: str, now: datetime) -> datetime | None:
+    """The last scheduled time at or before `now` (within 8 days): the period a digest
+    job running now delivers, the same in every process that runs it. None when the
+    schedule had no time in those 8 days."""
+    for window in (timedelta(hours=1), timedelta(days=1), timedelta(days=8)):
+        at = next_digest(schedule, timezone, now - window)
+        if at is None or at > now:
+            continue
+        while (later := next_digest(schedule, timezone, at)) is not None and later <= now:
+            at = later
+        return at
+    return None

@@ -28,6 +28,7 @@ from bot.digest.spikes import HISTORY_DAYS, daily_counts, history_days, spike
 from bot.store import ChatSettings, Store
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
+ALERT_CLAIM = timedelta(minutes=2)  # one process composes a chat's alert at a time
 DEFAULT_SCHEDULE = "08:00"  # chats approved from Telegram (feeds.yaml chats set their own)
 log = logging.getLogger("bot.digest")
 
@@ -243,43 +244,69 @@ async def digest_chat(
 
 
 async def alert_pass(
-    store: Store, sender: Sender | None, plans: list[ChatPlan], *, now: datetime, max_items: int
+    store: Store,
+    sender: Sender | None,
+    plans: list[ChatPlan],
+    *,
+    now: datetime,
+    max_items: int,
+    owner: str | None = None,
+    lookback: timedelta = timedelta(0),
 ) -> FlushReport:
     """After a poll: for each chat with alert topics, one message with everything new
-    on them (several hits in one cycle make one alert), then send what is pending."""
+    on them (several hits in one cycle make one alert), then send what is pending.
+
+    owner: this process on a store several processes share: a chat's pass is claimed, so
+    an article raises one alert in a chat, whichever worker stored it. lookback: how far
+    before the last pass to look again, for a worker's write that landed after another
+    worker's pass (what a chat was given is never given again: digest_candidates)."""
     for plan in plans:
         if not plan.alert_topics:
             continue
-        since = store.chat_state(plan.key).alerts_since or now
-        digest, parts = await _composed(
-            store, plan, kind="alert", now=now, since=since, max_items=max_items
-        )
-        if digest.empty:
-            store.update_chat(plan.key, alerts_since=now)
-            continue
-        single = len(digest.article_ids) == 1
-        store.enqueue(
-            chat=plan.key,
-            kind="alert",
-            thread=plan.thread,
-            preview=single,  # one story: its link preview helps; several: clutter
-            created=now,
-            since=since,
-            parts=parts,
-            article_ids=sorted(digest.article_ids),
-            chat_values={"alerts_since": now},
-        )
+        with store.claimed(f"alerts:{plan.key}", owner, now, ALERT_CLAIM) as ours:
+            if ours:
+                await _alert_chat(store, plan, now=now, max_items=max_items, lookback=lookback)
     if sender is None:
         return FlushReport()
-    return await flush(store, sender)
+    return await flush(store, sender, owner=owner)
+
+
+async def _alert_chat(
+    store: Store, plan: ChatPlan, *, now: datetime, max_items: int, lookback: timedelta
+) -> None:
+    """One chat's alert of what is new since its last, written to the outbox."""
+    since = (store.chat_state(plan.key).alerts_since or now) - lookback
+    digest, parts = await _composed(
+        store, plan, kind="alert", now=now, since=since, max_items=max_items
+    )
+    if digest.empty:
+        store.update_chat(plan.key, alerts_since=now)
+        return
+    single = len(digest.article_ids) == 1
+    store.enqueue(
+        chat=plan.key,
+        kind="alert",
+        thread=plan.thread,
+        preview=single,  # one story: its link preview helps; several: clutter
+        created=now,
+        since=since,
+        parts=parts,
+        article_ids=sorted(digest.article_ids),
+        chat_values={"alerts_since": now},
+    )
 
 
 async def spike_pass(
-    store: Store, sender: Sender | None, plans: list[ChatPlan], *, now: datetime
+    store: Store,
+    sender: Sender | None,
+    plans: list[ChatPlan],
+    *,
+    now: datetime,
+    owner: str | None = None,
 ) -> int:
     """After a poll: each topic whose day is well above its recent normal
     (bot/digest/spikes.py) gets one spike alert, that day, in each chat that receives
-    it. Returns how many were written."""
+    it (owner: see alert_pass). Returns how many were written."""
     first_poll = store.first_poll()
     written = 0
     counts: dict[tuple[str, str], object] = {}  # (topic, tz) → Spike | None
@@ -294,16 +321,19 @@ async def spike_pass(
                 )
                 counts[key] = spike(days, today, history_days(first_poll, plan.timezone, today))
             found = counts[key]
-            if found is None or store.spike_sent(plan.key, topic, today.isoformat()):
+            if found is None:
                 continue
-            start = datetime.combine(today, time(), ZoneInfo(plan.timezone))
-            html = render_spike(title, found, store.topic_top(topic, start))
-            store.enqueue_spike(
-                topic, today.isoformat(), found.count,
-                chat=plan.key, kind="spike", thread=plan.thread, preview=False, created=now,
-                since=start, parts=[html], article_ids=[],
-            )  # fmt: skip
-            written += 1
+            with store.claimed(f"spikes:{plan.key}", owner, now, ALERT_CLAIM) as ours:
+                if not ours or store.spike_sent(plan.key, topic, today.isoformat()):
+                    continue
+                start = datetime.combine(today, time(), ZoneInfo(plan.timezone))
+                html = render_spike(title, found, store.topic_top(topic, start))
+                store.enqueue_spike(
+                    topic, today.isoformat(), found.count,
+                    chat=plan.key, kind="spike", thread=plan.thread, preview=False,
+                    created=now, since=start, parts=[html], article_ids=[],
+                )  # fmt: skip
+                written += 1
     if written and sender is not None:
-        await flush(store, sender)
+        await flush(store, sender, owner=owner)
     return written

@@ -14,19 +14,28 @@ statements are in the repository modules, each owning:
 - retention.py: pruning old articles
 - search_sqlite.py: search over the archive (SqliteSearch) and indexing new articles
 - fts.py: the FTS5 index: schema, its share of indexing, query text
+- search_pg.py: search on PostgreSQL (PgSearch: tsvector, GIN, unaccent), same methods
 - search_rows.py: the per-hit rows search ranks and filters by
 - article_days.py: the id floor of each publication day (search's --since shortcut)
 - tables.py: the schema as SQLAlchemy tables; db.py: engine, migrations, SQLite specifics
+- postgres.py: PostgreSQL's engine and faults; dialect.py: what Core statements differ in
 - locks.py: file locks beside the database (one poll cycle, one migration, one service)
+- transfer.py: copying a whole archive into another store (`migrate-store`)
+- leases.py: several processes on one database: feed leases, claims, heartbeats
+- pg_locks.py: their PostgreSQL counterparts (advisory locks)
+
+Both engines hold the same schema (the same Alembic migrations) and answer every method
+alike; DATABASE_URL chooses (sqlite:///PATH or postgresql://USER@HOST/DB).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -72,7 +81,17 @@ from bot.store.feed_rows import (
     sync_declared,
 )
 from bot.store.fts import newest_article
-from bot.store.locks import cycle_lock, service_lock
+from bot.store.leases import (
+    ProcessRow,
+    claim,
+    claim_due_feeds,
+    heartbeat,
+    process_rows,
+    prune_claims,
+    release,
+    release_feeds,
+)
+from bot.store.locks import cycle_lock, service_lock, session_lock
 from bot.store.match_rows import (
     add_matches,
     forget_topic,
@@ -91,15 +110,20 @@ from bot.store.outbox_rows import (
     settle_part,
     update_chat,
 )
+from bot.store.pg_locks import pg_cycle_lock, pg_service_lock
 from bot.store.poll_runs import first_poll, last_cycle, record_cycle
+from bot.store.postgres import shown
 from bot.store.retention import prune_articles, prune_summary
+from bot.store.search_pg import PgSearch
+from bot.store.search_pg import index_new_articles as pg_index_new_articles
 from bot.store.search_sqlite import SqliteSearch, index_new_articles
 from bot.store.stats import archive_stats, counts_since
+from bot.store.transfer import CopyReport, TargetNotEmpty, copy_archive
 
 __all__ = [
-    "ArticleText", "ChatSchedule", "ChatSettings", "ChatState", "PendingPart", "PolledFeed",
-    "Prepared", "SaveCounts", "Store", "TopicChoice", "Watch", "database_exists", "database_file",
-    "prepare_articles",
+    "ArticleText", "ChatSchedule", "ChatSettings", "ChatState", "CopyReport", "PendingPart",
+    "PolledFeed", "Prepared", "ProcessRow", "SaveCounts", "Store", "TargetNotEmpty",
+    "TopicChoice", "Watch", "database_exists", "database_file", "prepare_articles",
 ]  # fmt: skip
 
 
@@ -123,6 +147,7 @@ class Store:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.postgresql = engine.dialect.name == "postgresql"
         # SQLite has one writer at a time and makes the others sleep-poll (1, 2, 5… ms);
         # our own threads queue on a lock instead.
         self.write_lock = threading.Lock()
@@ -148,13 +173,41 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    @property
+    def kind(self) -> str:
+        """Which store this is, for reports: "SQLite" or "PostgreSQL"."""
+        return "PostgreSQL" if self.postgresql else "SQLite"
+
+    def describe(self) -> str:
+        """Which store and where, for reports (never a password)."""
+        if self.postgresql:
+            return f"PostgreSQL at {shown(self.engine.url)}"
+        path = database_path(self.engine)
+        return f"SQLite at {os.path.abspath(path)}" if path else "SQLite in memory"
+
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may write this database at once (PostgreSQL), each
+        with its leases and claims; SQLite has one writer, one service."""
+        return self.engine.dialect.name != "sqlite"
+
+    def session_lock(self, name: str):
+        """A lock held until released or until this process dies (bot.store.locks):
+        an object with release(), or None while another process holds it."""
+        return session_lock(self.engine, name)
+
     def cycle_lock(self):
-        """Context manager: whether this process may run a poll cycle now (bot.store.locks)."""
+        """Context manager: whether this process may run a poll cycle now (bot.store.locks;
+        on PostgreSQL an advisory lock, bot.store.pg_locks)."""
+        if self.postgresql:
+            return pg_cycle_lock(self.engine)
         return cycle_lock(database_path(self.engine))
 
     def service_lock(self):
         """Context manager: None when this process is now the database's one service, else
         who is ("pid 1234 on host-x since 2026-12-04 01:50 UTC"; bot.store.locks)."""
+        if self.postgresql:
+            return pg_service_lock(self.engine)
         return service_lock(database_path(self.engine))
 
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
@@ -200,7 +253,7 @@ class Store:
                 save_articles(conn, p.feed_id, p.articles, p.at, p.matches, p.prepared)
                 for p in polls
             ]
-            index_new_articles(conn, newest)
+            (pg_index_new_articles if self.postgresql else index_new_articles)(conn, newest)
             record_successes(conn, [(p.feed_id, p.at, p.state) for p in polls])
             return counts
 
@@ -245,9 +298,9 @@ class Store:
             return last_cycle(conn)
 
     @property
-    def search(self) -> SqliteSearch:
+    def search(self) -> SqliteSearch | PgSearch:
         """The full-text index: ranked candidates, counts, rebuild and check."""
-        return SqliteSearch(self.engine)
+        return PgSearch(self.engine) if self.postgresql else SqliteSearch(self.engine)
 
     def feed_ids(self) -> dict[str, int]:
         """Every feed's name → id."""
@@ -382,3 +435,63 @@ class Store:
     def set_feed_enabled(self, name: str, enabled: bool, now: datetime) -> bool:
         with self._writing() as conn:
             return set_feed_enabled(conn, name, enabled, now)
+
+    def copy_to(self, target: Store, *, force: bool = False, progress=None) -> CopyReport:
+        """Every table of this archive into target, ids included, then target's search
+        index rebuilt (bot.store.transfer); TargetNotEmpty unless target is empty or force."""
+        with self.write_lock, target.write_lock:
+            report = copy_archive(self.engine, target.engine, force=force, progress=progress)
+        report.indexed = target.search.rebuild()
+        return report
+
+    # Several processes on one database (bot/store/leases.py).
+
+    def claim_due_feeds(
+        self, owner: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[FeedState]:
+        """Up to `limit` due feeds, leased to owner for `lease`: no other worker takes them
+        until their poll is stored or the lease runs out."""
+        with self._writing() as conn:
+            ids = set(claim_due_feeds(conn, owner, now, now + lease, limit))
+            if not ids:
+                return []
+            return [f for f in load_states(conn, with_counts=False) if f.id in ids]
+
+    def release_feeds(self, owner: str, feed_ids: list[int]) -> None:
+        with self._writing() as conn:
+            release_feeds(conn, owner, feed_ids)
+
+    def claim(self, key: str, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Whether owner now holds `key` for `lease` (see bot/store/leases.py)."""
+        with self._writing() as conn:
+            return claim(conn, key, owner, now, now + lease)
+
+    def release(self, key: str, owner: str, *, done_at: datetime | None = None) -> None:
+        with self._writing() as conn:
+            release(conn, key, owner, done_at=done_at)
+
+    @contextmanager
+    def claimed(self, key: str, owner: str | None, now: datetime, lease: timedelta):
+        """Context manager: whether this process does `key` now, released after. owner
+        None (the service alone on SQLite): always."""
+        if owner is None:
+            yield True
+            return
+        got = self.claim(key, owner, now, lease)
+        try:
+            yield got
+        finally:
+            if got:
+                self.release(key, owner)
+
+    def prune_claims(self, now: datetime) -> None:
+        with self._writing() as conn:
+            prune_claims(conn, now)
+
+    def heartbeat(self, row: ProcessRow) -> None:
+        with self._writing() as conn:
+            heartbeat(conn, row)
+
+    def processes(self) -> list[ProcessRow]:
+        with self.engine.connect() as conn:
+            return process_rows(conn)

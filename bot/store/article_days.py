@@ -15,19 +15,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-# published_at is stored as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff": its day is the first ten.
+from bot.store.dialect import is_postgresql
+
+# SQLite stores published_at as UTC text, "YYYY-MM-DD HH:MM:SS.ffffff": its day is the
+# first ten characters. PostgreSQL stores a timestamp (UTC).
 _RECORD = """INSERT INTO article_days (day, first_id)
-    SELECT substr(published_at, 1, 10), min(id) FROM articles WHERE id > ?
-    GROUP BY substr(published_at, 1, 10)
-    ON CONFLICT (day) DO UPDATE SET first_id = min(first_id, excluded.first_id)"""
+    SELECT {day}, min(id) FROM articles WHERE id > :after GROUP BY {day}
+    ON CONFLICT (day) DO UPDATE SET first_id = {least}(article_days.first_id, excluded.first_id)"""
+DAY_SQL = {
+    "sqlite": "substr(published_at, 1, 10)",
+    "postgresql": "to_char(published_at, 'YYYY-MM-DD')",
+}
+_RECORDS = {
+    "sqlite": text(_RECORD.format(day=DAY_SQL["sqlite"], least="min")),
+    "postgresql": text(_RECORD.format(day=DAY_SQL["postgresql"], least="least")),
+}
 
 
 def record_new_articles(conn: Connection, after: int) -> None:
     """File the days of the articles added after id `after` (the writer calls it with
     the same `after` as fts_index_new, before committing: search_sqlite.index_new_articles)."""
-    conn.exec_driver_sql(_RECORD, (after,))
+    conn.execute(_RECORDS["postgresql" if is_postgresql(conn) else "sqlite"], {"after": after})
 
 
 def rebuild_article_days(conn: Connection) -> None:
@@ -39,13 +49,13 @@ def rebuild_article_days(conn: Connection) -> None:
 def forget_days_before(conn: Connection, before: datetime) -> None:
     """Drop the days wholly before a prune's cut-off: no article of theirs is left, and
     the floor of any earlier date is then the floor of the cut-off's day."""
-    conn.exec_driver_sql("DELETE FROM article_days WHERE day < ?", (_day(before),))
+    conn.execute(text("DELETE FROM article_days WHERE day < :day"), {"day": _day(before)})
 
 
 def first_id_since(conn: Connection, since: datetime) -> int:
     """An id no article published at or after `since` is below (0 when none is known)."""
-    found = conn.exec_driver_sql(
-        "SELECT min(first_id) FROM article_days WHERE day >= ?", (_day(since),)
+    found = conn.execute(
+        text("SELECT min(first_id) FROM article_days WHERE day >= :day"), {"day": _day(since)}
     ).scalar()
     return found or 0  # no day known: no floor
 

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select, update
 from bot.match.matcher import Match
 from bot.model import Article
 from bot.store.db import chunks, sqlite_time
+from bot.store.dialect import is_postgresql
 from bot.store.fts import extra_terms
 from bot.store.match_rows import insert_new_matches, replace_matches
 from bot.store.tables import articles, feeds, sightings
@@ -196,12 +197,27 @@ def key_hash(text: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def _for_postgresql(statement: str) -> str:
+    """A look-up above for psycopg: named parameters as %(name)s, the values as an array."""
+    return statement.replace(f"IN {_VALUES}", "= ANY(%(values)s)").replace(
+        ":feed_id", "%(feed_id)s"
+    )
+
+
+_PG_STATEMENTS = {s: _for_postgresql(s) for s in (SIGHTED, OWN, BY_URL, BY_TITLE)}
+
+
 def _select_in(conn: Connection, statement: str, feed_id: int, values: Iterable):
     """Rows (plain tuples) of `statement` for the values, a bounded IN list at a time."""
     cursor = conn.connection.driver_connection.cursor()
+    postgresql = is_postgresql(conn)
+    if postgresql:
+        statement = _PG_STATEMENTS[statement]
     try:
         for chunk in chunks(sorted(set(values))):
-            yield from cursor.execute(statement, {"feed_id": feed_id, "values": json.dumps(chunk)})
+            bound = list(chunk) if postgresql else json.dumps(chunk)
+            cursor.execute(statement, {"feed_id": feed_id, "values": bound})
+            yield from cursor.fetchall()
     finally:
         cursor.close()
 
@@ -241,11 +257,18 @@ def _by_title(
         conn, BY_TITLE, feed_id, hashes.values()
     ):
         if title_key in hashes:
-            when = datetime.fromisoformat(published).replace(tzinfo=UTC)
+            when = _utc(published)
             found.setdefault(title_key, []).append(
                 _Stored(article_id, url, title_key, outlet, when)
             )
     return found
+
+
+def _utc(value: str | datetime) -> datetime:
+    """A stored time as read by the driver (SQLite: text; PostgreSQL: naive UTC)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
 
 
 def _twin(article: Article, by_url: dict, by_title: dict[str, list]):
@@ -305,11 +328,23 @@ def insert_articles(
 ) -> int:
     """Insert new articles in one executemany of plain tuples.
 
-    The one statement written for SQLite's driver (qmark parameters, dates in the text
-    form SQLAlchemy's SQLite DateTime reads back): through Core, type processing cost
-    about a quarter of a big first poll's write time. tests/test_store.py reads the rows back.
+    On SQLite the one statement written for its driver (qmark parameters, dates in the
+    text form SQLAlchemy's SQLite DateTime reads back): through Core, type processing cost
+    about a quarter of a big first poll's write time. On PostgreSQL, Core (psycopg sends
+    the rows in batches). tests/test_store.py reads the rows back.
     """
-    if batch:
+    if batch and is_postgresql(conn):
+        conn.execute(
+            articles.insert(),
+            [{"feed_id": feed_id, "entry_id": a.entry_id, "url": a.url, "title": a.title,
+              "summary": a.summary, "content": a.content, "author": a.author,
+              "language": a.language, "outlet": a.outlet, "outlet_name": a.outlet_name,
+              "title_key": a.title_key, "content_hash": a.content_hash,
+              "published_at": _utc(p.published), "fetched_at": now, "updated_at": now,
+              "url_hash": p.url_hash, "title_hash": p.title_hash, "search_extra": p.search_extra}
+             for a in batch for p in (ready[a.entry_id],)],
+        )  # fmt: skip
+    elif batch:
         stamp = sqlite_time(now)
         conn.exec_driver_sql(
             "INSERT INTO articles (feed_id, entry_id, url, title, summary, content, author,"

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.dialects.sqlite import insert
 
+from bot.store.dialect import upsert
 from bot.store.tables import (
     chat_access,
     chat_schedules,
@@ -100,7 +100,7 @@ def set_access(
         return
     values = {"status": status, "name": name, "by_user": by, "at": now}
     conn.execute(
-        insert(chat_access)
+        upsert(conn, chat_access)
         .values(chat=chat, **values)
         .on_conflict_do_update(index_elements=["chat"], set_=values)
     )
@@ -109,7 +109,7 @@ def set_access(
 def set_topic(conn, chat: str, topic: str, choice: TopicChoice, by: int | None, now) -> None:
     values = {"digest": choice.digest, "alerts": choice.alerts, "by_user": by, "at": now}
     conn.execute(
-        insert(chat_topics)
+        upsert(conn, chat_topics)
         .values(chat=chat, topic=topic, **values)
         .on_conflict_do_update(index_elements=["chat", "topic"], set_=values)
     )
@@ -123,7 +123,7 @@ def set_schedule(conn: Connection, chat: str, schedule: ChatSchedule, by, now) -
     values = {"schedule": schedule.schedule, "timezone": schedule.timezone, "by_user": by,
               "at": now}  # fmt: skip
     conn.execute(
-        insert(chat_schedules)
+        upsert(conn, chat_schedules)
         .values(chat=chat, **values)
         .on_conflict_do_update(index_elements=["chat"], set_=values)
     )
@@ -138,7 +138,7 @@ def add_watch(conn: Connection, watch: Watch, by: int | None, now: datetime) -> 
         .where(watches.c.chat == watch.chat, watches.c.name == watch.name)
     )
     conn.execute(
-        insert(watches)
+        upsert(conn, watches)
         .values(chat=watch.chat, name=watch.name, **values)
         .on_conflict_do_update(index_elements=["chat", "name"], set_=values)
     )
@@ -154,7 +154,9 @@ def remove_watch(conn: Connection, chat: str, name: str) -> bool:
 def save_search(conn: Connection, chat: str, query: str, now: datetime, keep_after) -> int:
     """Remember a /search for its page buttons; searches older than keep_after go."""
     conn.execute(delete(chat_searches).where(chat_searches.c.at < keep_after))
-    return conn.execute(chat_searches.insert().values(chat=chat, query=query, at=now)).lastrowid
+    return conn.execute(
+        chat_searches.insert().values(chat=chat, query=query, at=now)
+    ).inserted_primary_key[0]
 
 
 def load_search(conn: Connection, search_id: int) -> tuple[str, str] | None:
@@ -180,7 +182,7 @@ def spike_sent(conn: Connection, chat: str, topic: str, day: str) -> bool:
 
 def record_spike(conn: Connection, chat: str, topic: str, day: str, count: int, now) -> None:
     conn.execute(
-        insert(spike_alerts)
+        upsert(conn, spike_alerts)
         .values(chat=chat, topic=topic, day=day, count=count, at=now)
         .on_conflict_do_nothing()
     )

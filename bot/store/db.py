@@ -1,5 +1,6 @@
 """Engine creation and migrations: SQLite specifics (WAL, pragmas, the bound on IN lists,
-what its faults mean to a user) live here only. File locks are in locks.py."""
+what its faults mean to a user) live here; PostgreSQL's in postgres.py. File locks are in
+locks.py, PostgreSQL's advisory locks in pg_locks.py."""
 
 from __future__ import annotations
 
@@ -13,22 +14,25 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from bot.errors import StoreError
 from bot.store.locks import migrate_lock
+from bot.store.pg_locks import MIGRATE, advisory_xact_lock
+from bot.store.postgres import is_postgresql, make_pg_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision (tests check it against the migrations folder). A
 # database already there skips Alembic, whose import alone costs a few hundred ms at
 # every command's start.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0013"
 IN_BATCH = 500  # bound on IN (...) lists: values per statement
 
 
 def make_engine(database_url: str) -> Engine:
-    """An engine for the URL; for SQLite the file's folder is created and WAL is on.
+    """An engine for the URL; for SQLite the file's folder is created and WAL is on; a
+    postgresql:// URL gets psycopg 3 (bot.store.postgres).
 
     A fault of the file or the machine (damaged, read-only, disk full, unreadable) comes
     out of any statement as one StoreError that says what, where and what to do."""
@@ -36,8 +40,13 @@ def make_engine(database_url: str) -> Engine:
         url = make_url(database_url)
     except ArgumentError:
         raise StoreError(f"DATABASE_URL is not a database URL: {database_url!r}") from None
+    if is_postgresql(url):
+        return make_pg_engine(url)
     if url.get_backend_name() != "sqlite":
-        raise StoreError(f"{url.get_backend_name()} is not supported yet; use sqlite:///PATH")
+        raise StoreError(
+            f"{url.get_backend_name()} is not supported; use sqlite:///PATH or "
+            "postgresql://USER@HOST/DB"
+        )
     path = None
     if url.database and url.database != ":memory:":
         path = str(Path(url.database).expanduser())
@@ -60,14 +69,26 @@ def make_engine(database_url: str) -> Engine:
     return engine
 
 
+def shown_url(database_url: str) -> str:
+    """A DATABASE_URL as it may be printed or logged: its password masked."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return database_url
+
+
 def database_path(engine: Engine) -> str | None:
     """The SQLite file behind the engine; None for an in-memory database."""
     return database_file(engine.url)
 
 
 def database_file(database_url: str | URL) -> str | None:
-    """The SQLite file a DATABASE_URL names; None for an in-memory database."""
-    database = make_url(database_url).database
+    """The SQLite file a DATABASE_URL names; None for an in-memory database and for a
+    server's database (PostgreSQL)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database
     return database if database and database != ":memory:" else None
 
 
@@ -187,7 +208,8 @@ def _storage_fault(path: str, context) -> None:
 
 def database_exists(database_url: str) -> bool:
     """Is there a database to read? An SQLite file must exist (read-only commands must
-    not create one); a server's database is taken to be there."""
+    not create one); a server's database is taken to be there (connecting to a missing
+    one is a StoreError that names it: bot.store.postgres)."""
     url = make_url(database_url)
     if not url.drivername.startswith("sqlite"):
         return True
@@ -225,7 +247,7 @@ def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except OperationalError:
+    except (OperationalError, ProgrammingError):  # no such table (SQLite; PostgreSQL)
         return None
 
 
@@ -242,12 +264,31 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with migrate_lock(database_path(engine)):
         # Two processes started on a new database (the service and `health`) would both
-        # create the tables; the second waits here and then finds them made.
+        # create the tables; the second waits here and then finds them made. On
+        # PostgreSQL the lock is an advisory one, held by the migration's transaction.
         if current_revision(engine) == SCHEMA_HEAD:
             return
         try:
             with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    advisory_xact_lock(connection, MIGRATE)
+                    if _revision_in(connection) == SCHEMA_HEAD:
+                        return
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate the database: {exc}") from exc
+            raise StoreError(f"cannot migrate the database: {_first_line(exc)}") from exc
+
+
+def _revision_in(connection) -> str | None:
+    """The revision as this (PostgreSQL) transaction sees it, without failing it."""
+    found = connection.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
+    if found is None:
+        return None
+    return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's message without SQLAlchemy's statement dump and background link."""
+    orig = getattr(exc, "orig", None)
+    return (str(orig) if orig is not None else str(exc)).strip().splitlines()[0]

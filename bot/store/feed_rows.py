@@ -183,6 +183,8 @@ def record_successes(conn: Connection, successes: list[tuple[int, datetime, dict
                 last_success_at=bindparam("now"),
                 consecutive_failures=0,
                 parked_reason=None,
+                lease_owner=None,  # polled: due again at next_poll_at, for any worker
+                lease_until=None,
                 **{key: bindparam(f"v_{key}") for key in keys},
             )
         )
@@ -209,5 +211,7 @@ def record_failure(
             consecutive_failures=feeds.c.consecutive_failures + 1,
             next_poll_at=next_poll_at,
             parked_reason=parked_reason,
+            lease_owner=None,
+            lease_until=None,
         )
     )

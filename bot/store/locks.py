@@ -6,12 +6,16 @@ dies. Only that process may hold it: flock belongs to the open file, which a for
 child (a poll worker) would share, keeping the lock alive after its parent was killed.
 So every lock file is closed in a child right after a fork, and opened O_CLOEXEC (the
 default for Python's os.open) so a program started with exec never gets it either.
+
+On PostgreSQL, where several processes share the database, `session_lock` is an advisory
+lock of the server's instead (the one process that long-polls Telegram).
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import socket
@@ -137,3 +141,46 @@ def _holder(path: str, tries: int = 20) -> str:
             return f"pid {holder.get('pid')} on {holder.get('host')} since {holder.get('since')}"
         time.sleep(0.05)
     return "another process (it did not say which)"
+
+
+class SessionLock:
+    """A PostgreSQL session-level advisory lock, held on a connection of its own: the
+    server drops it when that connection ends, which it does when the process dies."""
+
+    def __init__(self, connection, key: int):
+        self.connection = connection
+        self.key = key
+
+    def release(self) -> None:
+        try:
+            self.connection.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (self.key,))
+            self.connection.commit()
+            self.connection.close()
+        except Exception:  # the connection is gone: so is the lock
+            with suppress(Exception):
+                self.connection.invalidate()
+
+
+class _Alone:
+    """SQLite's stand-in: the service lock already keeps the service alone."""
+
+    def release(self) -> None:
+        pass
+
+
+def session_lock(engine, name: str) -> SessionLock | _Alone | None:
+    """The advisory lock `name` (PostgreSQL) if no other process holds it, else None."""
+    if engine.dialect.name == "sqlite":
+        return _Alone()
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    connection = engine.connect()
+    try:
+        got = connection.exec_driver_sql("SELECT pg_try_advisory_lock(%s)", (key,)).scalar()
+        connection.commit()  # the lock outlives the transaction; no transaction stays open
+    except BaseException:
+        connection.close()
+        raise
+    if got:
+        return SessionLock(connection, key)
+    connection.close()
+    return None

@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.dialects.sqlite import insert
 
 from bot.match.matcher import Match
 from bot.model import Article
 from bot.store.db import chunks
+from bot.store.dialect import is_postgresql, upsert
 from bot.store.tables import articles, feeds, matches
 
 # A new article's matches, found by (feed, entry id): its insert returns no id.
@@ -69,7 +69,10 @@ def add_matches(conn: Connection, by_article: Mapping[int, Sequence[Match]], sta
     ]
     if not rows:
         return 0
-    return conn.execute(insert(matches).on_conflict_do_nothing(), rows).rowcount
+    statement = upsert(conn, matches).on_conflict_do_nothing()
+    if is_postgresql(conn):  # psycopg's executemany gives no row count: the new rows say
+        return len(conn.execute(statement.returning(matches.c.article_id), rows).all())
+    return conn.execute(statement, rows).rowcount
 
 
 def forget_topic(conn: Connection, topic: str) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, exists, func, select, update
-from sqlalchemy.dialects.sqlite import insert
 
 from bot.digest.model import Candidate
+from bot.store.dialect import upsert
 from bot.store.tables import (
     articles,
     chat_states,
@@ -93,7 +93,7 @@ def chat_state(conn: Connection, chat: str) -> ChatState:
 
 def update_chat(conn: Connection, chat: str, **values) -> None:
     """Set some of a chat's state columns (the row is created on first use)."""
-    statement = insert(chat_states).values(chat=chat, **values)
+    statement = upsert(conn, chat_states).values(chat=chat, **values)
     conn.execute(statement.on_conflict_do_update(index_elements=["chat"], set_=values))
 
 
@@ -123,7 +123,7 @@ def enqueue(
         )
     rows = [{"chat": chat, "article_id": a, "delivery_id": delivery_id} for a in article_ids]
     if rows:
-        conn.execute(insert(delivered).on_conflict_do_nothing(), rows)
+        conn.execute(upsert(conn, delivered).on_conflict_do_nothing(), rows)
     return delivery_id
 
 

@@ -14,19 +14,40 @@ feed, language and publication time are not updated.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
+from bot.store.dialect import is_postgresql
+
+# The publication time as a Julian day, on each engine (PostgreSQL's timestamps are UTC).
+JULIAN_SQL = {
+    "sqlite": "julianday(published_at)",
+    "postgresql": "extract(epoch FROM published_at) / 86400.0 + 2440587.5",
+}
 _ADD = """INSERT INTO search_rows (id, published, feed_id, language)
-    SELECT id, julianday(published_at), feed_id, language FROM articles WHERE id > ?"""
+    SELECT id, {julian}, feed_id, language FROM articles WHERE id > :after"""
+# Several writers (PostgreSQL workers): "after" is where this transaction started, so
+# another's articles committed meanwhile are seen too, and may be added by both.
+_SEEN_TWICE = {"sqlite": "", "postgresql": " ON CONFLICT (id) DO NOTHING"}
+_ADDS = {
+    dialect: text(_ADD.format(julian=julian) + _SEEN_TWICE[dialect])
+    for dialect, julian in JULIAN_SQL.items()
+}
 
 DELETE_TRIGGER = """CREATE TRIGGER search_rows_delete AFTER DELETE ON articles BEGIN
     DELETE FROM search_rows WHERE id = old.id;
     END"""
+# PostgreSQL's trigger runs a function.
+PG_DELETE_TRIGGER = [
+    """CREATE FUNCTION search_rows_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN DELETE FROM search_rows WHERE id = OLD.id; RETURN OLD; END $$""",
+    """CREATE TRIGGER search_rows_delete AFTER DELETE ON articles
+    FOR EACH ROW EXECUTE FUNCTION search_rows_delete()""",
+]
 
 
 def add_new_articles(conn: Connection, after: int) -> None:
     """The rows of the articles added after id `after`."""
-    conn.exec_driver_sql(_ADD, (after,))
+    conn.execute(_ADDS["postgresql" if is_postgresql(conn) else "sqlite"], {"after": after})
 
 
 def rebuild_search_rows(conn: Connection) -> None:

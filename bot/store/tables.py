@@ -67,6 +67,9 @@ feeds = Table(
     Column("parked_reason", Text),
     Column("bozo", Text),
     Column("created_at", UTCDateTime, nullable=False),
+    # Several workers (PostgreSQL): the one polling it now, until when (bot/store/leases.py).
+    Column("lease_owner", Text),
+    Column("lease_until", UTCDateTime),
 )
 
 articles = Table(
@@ -274,4 +277,32 @@ spike_alerts = Table(
     Column("day", Text, primary_key=True),  # the local date, ISO: one spike alert a day
     Column("count", Integer, nullable=False),
     Column("at", UTCDateTime, nullable=False),
+)
+
+# Work one process does for all (bot/store/leases.py): a chat's alert pass or outbox
+# ("alerts:-1001…", "outbox:-1001…", held until `until`), a digest's period
+# ("digest:-1001…:2026-12-07T08:00+00:00", kept with done_at once delivered).
+claims = Table(
+    "claims",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("owner", Text, nullable=False),  # a process id (processes.id)
+    Column("until", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+)
+
+# One row per `run` process, written every tick: `feeds`, `stats` and `health` say which
+# roles run, where, and when each last polled.
+processes = Table(
+    "processes",
+    metadata,
+    Column("id", Text, primary_key=True),  # host:pid:start
+    Column("role", Text, nullable=False),  # all | worker | telegram
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("last_poll_at", UTCDateTime),
+    Column("stopped_at", UTCDateTime),
+    Column("chat", JSON),  # the chat side's state (ChatSideState.as_dict), for `health`
 )

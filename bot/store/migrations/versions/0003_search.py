@@ -1,4 +1,5 @@
-"""search: the FTS5 index of articles (external content, kept in sync by triggers)
+"""search: the FTS5 index of articles (external content, kept in sync by triggers);
+on PostgreSQL only the column (its index comes with 0012)
 
 Revision ID: 0003
 Revises: 0002
@@ -22,6 +23,8 @@ def upgrade() -> None:
             "ix_articles_search", ["id", "published_at", "feed_id", "language"], unique=False
         )
     conn = op.get_bind()
+    if conn.dialect.name != "sqlite":
+        return  # FTS5 is SQLite's; PostgreSQL's index is 0012's
     rows = conn.exec_driver_sql("SELECT id, title, summary, content FROM articles").all()
     extras = [(extra, row[0]) for row in rows if (extra := extra_terms(*row[1:]))]
     if extras:
@@ -33,8 +36,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     conn = op.get_bind()
-    for statement in DROP:
-        conn.exec_driver_sql(statement)
+    if conn.dialect.name == "sqlite":
+        for statement in DROP:
+            conn.exec_driver_sql(statement)
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index("ix_articles_search")
         batch_op.drop_column("search_extra")

@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS articles_fts_insert")
+    if op.get_bind().dialect.name == "sqlite":  # FTS5's trigger: SQLite only
+        op.execute("DROP TRIGGER IF EXISTS articles_fts_insert")
 
 
 def downgrade() -> None:
-    op.execute(INSERT_TRIGGER)
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(INSERT_TRIGGER)

@@ -7,6 +7,8 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
+from bot.store.article_days import DAY_SQL
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
@@ -21,9 +23,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day"),
         sqlite_with_rowid=False,
     )
+    day = DAY_SQL[op.get_bind().dialect.name]
     op.execute(
-        "INSERT INTO article_days (day, first_id) SELECT substr(published_at, 1, 10), min(id)"
-        " FROM articles GROUP BY substr(published_at, 1, 10)"
+        f"INSERT INTO article_days (day, first_id) SELECT {day}, min(id) FROM articles"
+        f" GROUP BY {day}"
     )
 
 
