@@ -3,6 +3,12 @@
     .venv/bin/python bench/search.py [--articles 1000000] [--db PATH] [--reuse]
                                      [--repeat 15] [--seed 7]
     .venv/bin/python bench/search.py --articles 20000 --db /tmp/s.db   # a quick check
+    .venv/bin/python bench/search.py --store postgresql [--pg-url URL] --articles 200000
+
+With --store postgresql the same articles go into PostgreSQL too (--pg-url, a database
+dropped and created anew unless --reuse), and each query runs in turns on both stores
+(SQLite bot, PostgreSQL bot, PostgreSQL raw: the same tsquery ranked by ts_rank, top 20):
+PostgreSQL's p50 and p95 beside SQLite's, from the same run.
 
 Load: `synthnews.py` generates the articles (fixed seed; English and Spanish; titles of
 8-14 words, summaries of 30-80, a full text of 200-600 words for 30%; a vocabulary of
@@ -49,6 +55,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import synthtopics  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from synthnews import NewsMaker  # noqa: E402
 
 from bot.app import topics  # noqa: E402
@@ -61,6 +68,8 @@ from bot.pipeline.search import SearchRequest, search  # noqa: E402
 from bot.store import Store, fts  # noqa: E402
 from bot.store.article_rows import insert_articles, prepare_articles  # noqa: E402
 from bot.store.fts import match_expression  # noqa: E402
+from bot.store.search_pg import TsQuery  # noqa: E402
+from bot.store.search_pg import index_new_articles as pg_index_new_articles  # noqa: E402
 from bot.store.search_sqlite import index_new_articles  # noqa: E402
 
 TARGET_P95_MS = 50.0
@@ -102,6 +111,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
+    parser.add_argument(
+        "--store", choices=("sqlite", "postgresql"), default="sqlite",
+        help="postgresql: also load and query PostgreSQL, beside SQLite",
+    )  # fmt: skip
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/mpp_bench_search")
     return parser.parse_args(argv)
 
 
@@ -165,30 +179,48 @@ class Load:
 
 
 def load(store: Store, count: int, seed: int) -> Load:
+    return load_all([store], count, seed)[0]
+
+
+def load_all(stores: list[Store], count: int, seed: int) -> list[Load]:
+    """The same generated articles into each store, a transaction at a time in turns."""
     now = datetime(2026, 11, 22, tzinfo=UTC)
     names = synthtopics.FEEDS_EN + synthtopics.FEEDS_ES
-    store.sync_feeds([FeedSpec(n, f"https://feeds.example/{i}") for i, n in enumerate(names)], now)
-    feed_ids = {f.name: f.id for f in store.feed_states()}
+    feed_ids = []
+    for store in stores:
+        specs = [FeedSpec(n, f"https://feeds.example/{i}") for i, n in enumerate(names)]
+        store.sync_feeds(specs, now)
+        feed_ids.append({f.name: f.id for f in store.feed_states()})
     jobs = [(seed, s, min(CHUNK, count - s), count, 365.0) for s in range(0, count, CHUNK)]
-    result = Load()
+    results = [Load() for _ in stores]
     started = time.perf_counter()
     pending: list[tuple] = []
+
+    def flush() -> None:
+        for store, ids, result in zip(stores, feed_ids, results, strict=True):
+            result.insert_s += _store(store, ids, pending, now, result.articles)
+            result.articles += len(pending)
+            rate = result.articles / result.insert_s
+            print(f"  {store.kind}: {result.articles:,} articles, {rate:,.0f}/s stored",
+                  file=sys.stderr)  # fmt: skip
+
     with multiprocessing.get_context("fork").Pool(1) as pool:
         for chunk in pool.imap(_generate, jobs):
             pending.extend(chunk)
             if len(pending) >= COMMIT_EVERY:
-                result.insert_s += _store(store, feed_ids, pending, now, result.articles)
-                result.articles += len(pending)
+                flush()
                 pending = []
-                print(f"  {result.articles:,} articles, {result.articles / result.insert_s:,.0f}/s"
-                      " stored", file=sys.stderr)  # fmt: skip
         if pending:
-            result.insert_s += _store(store, feed_ids, pending, now, result.articles)
-            result.articles += len(pending)
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    result.wall_s = time.perf_counter() - started
-    return result
+            flush()
+    for store in stores:
+        with store.engine.connect() as conn:
+            if store.postgresql:
+                conn.exec_driver_sql("ANALYZE")  # what autovacuum would do soon after
+            else:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    for result in results:
+        result.wall_s = time.perf_counter() - started
+    return results
 
 
 def _store(
@@ -212,8 +244,20 @@ def _store(
         newest = fts.newest_article(conn)
         for feed_id, batch in by_feed.items():
             insert_articles(conn, feed_id, batch, prepare_articles(batch), now)  # timed, as it was
-        index_new_articles(conn, newest)  # as Store.save_polls does
-        if found:
+        # as Store.save_polls does
+        (pg_index_new_articles if store.postgresql else index_new_articles)(conn, newest)
+        if found and store.postgresql:
+            conn.execute(
+                text(
+                    "INSERT INTO matches (article_id, topic, score, snippet, highlights, "
+                    "matched_at) SELECT id, :t, :s, :snip, CAST(:hl AS json), :at FROM articles "
+                    "WHERE feed_id = :feed AND entry_id = :entry"
+                ),
+                [{"t": t, "s": s, "snip": snip, "hl": json.dumps([list(h) for h in hl]),
+                  "at": now.replace(tzinfo=None), "feed": feed_id, "entry": entry}
+                 for (feed_id, entry), matches in found.items() for t, s, snip, hl in matches],
+            )  # fmt: skip
+        elif found:
             conn.exec_driver_sql(
                 "INSERT INTO matches (article_id, topic, score, snippet, highlights, matched_at) "
                 "SELECT id, ?, ?, ?, ?, ? FROM articles WHERE feed_id = ? AND entry_id = ?",
@@ -283,6 +327,113 @@ def measure(store: Store, repeat: int, now: datetime) -> list[dict]:
     return rows
 
 
+def pg_sizes(store: Store) -> tuple[float, float]:
+    """(database MB, the GIN index's MB) of a PostgreSQL store."""
+    with store.engine.connect() as conn:
+        total, index = conn.exec_driver_sql(
+            "SELECT pg_database_size(current_database()), "
+            "pg_relation_size('ix_articles_search_document')"
+        ).one()
+    return total / 1e6, index / 1e6
+
+
+def measure_both(sqlite: Store, pg: Store, repeat: int, now: datetime) -> list[dict]:
+    """Each query in turns: SQLite bot, PostgreSQL bot, PostgreSQL raw."""
+    rows = []
+    stores = {"sqlite": sqlite, "pg": pg}
+    feeds = {name: store.feed_ids() for name, store in stores.items()}
+    for query, options in QUERIES:
+        tsquery = TsQuery(plan_query(parse_query(query)).text)
+        raw_sql = text(
+            f"SELECT a.id FROM articles a, (SELECT {tsquery.sql} AS query) q "
+            "WHERE a.search_document @@ q.query ORDER BY ts_rank(a.search_document, q.query) "
+            "DESC LIMIT 20"
+        )
+        times: dict[str, list[float]] = {"sqlite": [], "pg": [], "pg_raw": []}
+        totals = {}
+        with pg.engine.connect() as raw:
+            for run in range(repeat + 1):  # the first run warms the caches
+                for name, store in stores.items():
+                    t = time.perf_counter()
+                    result = search(store.search, feeds[name], request(query, options, now), now)
+                    if run:
+                        times[name].append((time.perf_counter() - t) * 1000)
+                    totals[name] = result.total
+                t = time.perf_counter()
+                raw.execute(raw_sql, tsquery.params).all()
+                if run:
+                    times["pg_raw"].append((time.perf_counter() - t) * 1000)
+        rows.append({"query": query, "options": options, "totals": totals, **times})
+        print(f"  {_p(times['sqlite'], 50):7.1f} {_p(times['pg'], 50):7.1f} ms  {query} "
+              f"{options}", file=sys.stderr)  # fmt: skip
+    return rows
+
+
+def report_both(loads: list[Load] | None, rows: list[dict], sizes_mb: dict) -> dict:
+    print(f"\nmachine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")  # fmt: skip
+    if loads:
+        for name, loaded in zip(("SQLite", "PostgreSQL"), loads, strict=True):
+            print(f"load {name}: {loaded.articles:,} articles; "
+                  f"{loaded.articles / loaded.insert_s:,.0f} articles/s stored "
+                  f"({loaded.insert_s:.0f} s in inserts and commits)")  # fmt: skip
+    print(f"SQLite: {sizes_mb['sqlite'][0]:,.0f} MB, of which the FTS5 index "
+          f"{sizes_mb['sqlite'][1]:,.0f} MB; PostgreSQL: {sizes_mb['pg'][0]:,.0f} MB, of which "
+          f"the GIN index {sizes_mb['pg'][1]:,.0f} MB\n")  # fmt: skip
+    print(f"{'query':<56} {'total':>7} {'SQLite p50':>10} {'p95':>6} {'PG p50':>7} {'p95':>6} "
+          f"{'PG raw p50':>10} {'p95':>6}")  # fmt: skip
+    for row in rows:
+        label = row["query"] + (" " + json.dumps(row["options"]) if row["options"] else "")
+        totals = row["totals"]
+        total = str(totals["sqlite"]) if totals["sqlite"] == totals["pg"] else (
+            f"{totals['sqlite']}/{totals['pg']}")  # fmt: skip
+        cells = [f(row[k], p) for k in ("sqlite", "pg", "pg_raw") for f, p in ((_p, 50), (_p, 95))]
+        print(f"{label[:56]:<56} {total:>7} {cells[0]:10.1f} {cells[1]:6.1f} {cells[2]:7.1f} "
+              f"{cells[3]:6.1f} {cells[4]:10.1f} {cells[5]:6.1f}")  # fmt: skip
+    summary = {}
+    for key in ("sqlite", "pg", "pg_raw"):
+        values = [v for r in rows for v in r[key]]
+        summary[f"{key}_p50"], summary[f"{key}_p95"] = _p(values, 50), _p(values, 95)
+    print(f"\nall runs: SQLite bot p50 {summary['sqlite_p50']:.1f} ms, p95 "
+          f"{summary['sqlite_p95']:.1f} ms; PostgreSQL bot p50 {summary['pg_p50']:.1f} ms, p95 "
+          f"{summary['pg_p95']:.1f} ms; PostgreSQL raw p50 {summary['pg_raw_p50']:.1f} ms, p95 "
+          f"{summary['pg_raw_p95']:.1f} ms")  # fmt: skip
+    return summary
+
+
+def main_both(args) -> int:
+    """--store postgresql: the same archive in both stores, the queries in turns."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    if not args.reuse:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+        url = make_url(args.pg_url)
+        admin = url.set(drivername="postgresql", database="postgres")
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{url.database}"')
+    sqlite, pg = Store.open(f"sqlite:///{args.db}"), Store.open(args.pg_url)
+    loads = None
+    if not args.reuse:
+        print(f"loading {args.articles:,} articles into both stores ...", file=sys.stderr)
+        loads = load_all([sqlite, pg], args.articles, args.seed)
+    sizes_mb = {"sqlite": sizes(args.db), "pg": pg_sizes(pg)}
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    print("querying (SQLite p50, PostgreSQL p50) ...", file=sys.stderr)
+    rows = measure_both(sqlite, pg, args.repeat, now)
+    summary = report_both(loads, rows, sizes_mb)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "search-postgresql-results.json").write_text(json.dumps({
+        "loads": [load.__dict__ for load in loads] if loads else None, "sizes_mb": sizes_mb,
+        "queries": rows, "summary": summary,
+    }, indent=1, default=str))  # fmt: skip
+    sqlite.close()
+    pg.close()
+    return 0
+
+
 def _p(values: list[float], pct: int) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
@@ -329,6 +480,8 @@ def report(loaded: Load | None, rows: list[dict], args, db_mb: float, index_mb: 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.db.parent.mkdir(parents=True, exist_ok=True)
+    if args.store == "postgresql":
+        return main_both(args)
     if not args.reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)

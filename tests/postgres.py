@@ -15,8 +15,13 @@ from contextlib import closing
 import pytest
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-_PREFIX = f"mpp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 _counter = itertools.count()
+
+
+def _prefix() -> str:
+    """mpp_test_<xdist worker>_<pid>: read when used (xdist names the worker after this
+    module is imported)."""
+    return f"mpp_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def admin():
@@ -42,7 +47,7 @@ def server_or_skip() -> None:
 
 def create_database(template: str | None = None) -> str:
     """A new empty (or template's copy) database; its name."""
-    name = f"{_PREFIX}_{next(_counter)}"
+    name = f"{_prefix()}_{next(_counter)}"
     with closing(admin()) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))

@@ -38,6 +38,18 @@ def test_search_bench_loads_and_queries_a_small_archive(tmp_path):
     assert results and json.loads(results[0].read_text())
 
 
+def test_search_bench_on_postgresql_runs_both_stores_on_the_same_archive(tmp_path, pg_empty_url):
+    done = _run(
+        "search.py", "--store", "postgresql", "--pg-url", pg_empty_url, "--articles", "1000",
+        "--repeat", "1", "--db", str(tmp_path / "search.db"), "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "load PostgreSQL: 1,0" in done.stdout
+    assert "all runs: SQLite bot p50" in done.stdout and "PostgreSQL bot p50" in done.stdout
+    results = json.loads((tmp_path / "out" / "search-postgresql-results.json").read_text())
+    assert all(len(set(q["totals"].values())) == 1 for q in results["queries"])  # both alike
+
+
 def test_match_bench_runs_the_bot_and_the_baseline():
     done = _run("match.py", "--articles", "400", "--baseline-articles", "40", "--repeat", "1")
     assert done.returncode == 0, done.stderr[-2000:]

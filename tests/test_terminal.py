@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -80,7 +81,10 @@ def test_log_lines_print_through_the_progress_console():
 
 @pytest.mark.slow
 def test_ctrl_c_on_poll_says_what_was_kept(tmp_path, httpserver):
+    polling = threading.Event()
+
     def slow(request):
+        polling.set()
         time.sleep(0.3)
         from werkzeug import Response
 
@@ -105,9 +109,10 @@ def test_ctrl_c_on_poll_says_what_was_kept(tmp_path, httpserver):
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60  # a loaded machine starts the poll late
-    while len(httpserver.log) < 2 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
+    # Ctrl-C once the cycle is under way (a loaded machine may take seconds to start it),
+    # with some feeds done and most not.
+    assert polling.wait(60)
+    time.sleep(1.0)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130

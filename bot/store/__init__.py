@@ -15,7 +15,7 @@ statements are in the repository modules, each owning:
 - search_sqlite.py: search over the archive (SqliteSearch) and indexing new articles
 - fts.py: the FTS5 index: schema, its share of indexing, query text
 - search_pg.py: search on PostgreSQL (PgSearch: tsvector, GIN, unaccent), same methods
-- search_rows.py: the per-hit rows search ranks and filters by
+- search_rows.py: the per-hit rows SQLite's search ranks and filters by
 - article_days.py: the id floor of each publication day (search's --since shortcut)
 - tables.py: the schema as SQLAlchemy tables; db.py: engine, migrations, SQLite specifics
 - postgres.py: PostgreSQL's engine and faults; dialect.py: what Core statements differ in

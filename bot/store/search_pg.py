@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, text
@@ -35,7 +36,6 @@ from bot.match.plan import Plan
 from bot.match.text import stem_prefixes
 from bot.store.article_days import first_id_since, rebuild_article_days, record_new_articles
 from bot.store.fts import MARKER, TITLE_WEIGHT, extra_terms
-from bot.store.search_rows import add_new_articles, rebuild_search_rows
 from bot.store.search_sqlite import (
     HALF_LIFE_DAYS,
     MAX_SECONDS,
@@ -50,8 +50,11 @@ BODY_SQL = (
     "CASE WHEN content <> '' AND content <> summary "
     "THEN summary || chr(10) || content ELSE summary END"
 )
+# Marks the seam between title and body: the parts of one tsvector continue each other's
+# positions, and a phrase must not run from the title's last word into the body's first.
+SEAM = "zqxseamzqx"
 DOCUMENT_SQL = (
-    "setweight(to_tsvector('simple'::regconfig, mpp_words(title)), 'A') || "
+    f"setweight(to_tsvector('simple'::regconfig, mpp_words(title) || ' {SEAM}'), 'A') || "
     f"setweight(to_tsvector('simple'::regconfig, mpp_words({BODY_SQL})), 'B') || "
     "setweight(to_tsvector('simple'::regconfig, mpp_words(search_extra)), 'C')"
 )
@@ -66,15 +69,26 @@ FUNCTIONS = [
         AS $$ SELECT lower(regexp_replace(mpp_unaccent($1), '[^[:alnum:]]+', ' ', 'g')) $$""",
     # One query word or phrase as a tsquery: its words (as mpp_words reads them) in a
     # row, each restricted to `weights` ('' for any), the last one a prefix if asked.
+    # PL/pgSQL, not SQL: its statements' plans are kept for the session, where an SQL
+    # function's body was planned again in every search statement (~3 ms a call).
     """CREATE OR REPLACE FUNCTION mpp_term(word text, weights text, prefix boolean)
-        RETURNS tsquery LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-        SELECT coalesce(string_agg(quote_literal(w) || CASE
-                WHEN prefix AND n = total THEN ':*' || weights
-                WHEN weights <> '' THEN ':' || weights ELSE '' END, ' <-> ' ORDER BY n),
-            '')::tsquery
-        FROM (SELECT w, n, count(*) OVER () AS total
-              FROM unnest(string_to_array(btrim(mpp_words(word)), ' ')) WITH ORDINALITY AS t(w, n)
-              WHERE w <> '') AS pieces $$""",
+        RETURNS tsquery LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+        DECLARE
+            pieces text[] := string_to_array(btrim(mpp_words(word)), ' ');
+            last integer := coalesce(array_length(pieces, 1), 0);
+            found text := '';
+        BEGIN
+            FOR i IN 1 .. last LOOP
+                CONTINUE WHEN pieces[i] = '';
+                IF found <> '' THEN
+                    found := found || ' <-> ';
+                END IF;
+                found := found || quote_literal(pieces[i]) || CASE
+                    WHEN prefix AND i = last THEN ':*' || weights
+                    WHEN weights <> '' THEN ':' || weights ELSE '' END;
+            END LOOP;
+            RETURN found::tsquery;
+        END $$""",
 ]
 CREATE = [
     # The extension lives in the database; a user who may create objects in it may add
@@ -101,11 +115,15 @@ EXTENSION_HINT = (
 # ts_rank's weights, in the order {D, C, B, A}: the title TITLE_WEIGHT times the body.
 _WEIGHTS = f"'{{0.0, {1 / TITLE_WEIGHT:.6f}, {1 / TITLE_WEIGHT:.6f}, 1.0}}'::float4[]"
 _FIELD_WEIGHTS = {None: "", "title": "AC", "body": "BC"}
+MAX_NEAR = 48  # NEAR's pairs times its distance: beyond, both sides present (looser)
 _MARKED = f"'{MARKER}:C'::tsquery"
-_JULIAN = "(extract(epoch FROM CAST(:{name} AS timestamp)) / 86400.0 + 2440587.5)"
+# The recency boost reads the article's own publication time: the bitmap heap scan that
+# checks each hit has its row in hand already (SQLite's search_rows table is not needed).
+_PUBLISHED_DAYS = "(extract(epoch FROM a.published_at) / 86400.0)"
+_NOW_DAYS = "(extract(epoch FROM CAST(:now AS timestamp)) / 86400.0)"
 _SCORE = (
     f"ts_rank({_WEIGHTS}, a.search_document, q.query) * (1.0 + 1.0 / (1.0 + "
-    f"greatest(0.0, {_JULIAN.format(name='now')} - r.published) / {HALF_LIFE_DAYS}))"
+    f"greatest(0.0, {_NOW_DAYS} - {_PUBLISHED_DAYS}) / {HALF_LIFE_DAYS}))"
 )
 _ARTICLES = """SELECT a.id, a.title, a.summary, a.content, a.url, a.language, a.outlet,
     f.name, a.published_at FROM articles a JOIN feeds f ON f.id = a.feed_id
@@ -117,8 +135,7 @@ _COPIES = """SELECT s.article_id, f.name, s.url FROM sightings s JOIN feeds f ON
 
 def index_new_articles(conn: Connection, after: int) -> None:
     """What search keeps of the articles added after id `after`, besides their words
-    (the server generates the tsvector with the row): search rows and publication days."""
-    add_new_articles(conn, after)
+    (the server generates the tsvector with the row): their publication days."""
     record_new_articles(conn, after)
 
 
@@ -130,10 +147,11 @@ class TsQuery:
         self.exact = True  # whether the index finds exactly the matcher's matches
         self.sql = self._render(node)
 
-    def _term(self, words: str, field: str | None, prefix: bool) -> str:
+    def _term(self, words: str, field: str | None, prefix: bool, weights: str | None = None) -> str:
         key = f"w{len(self.params)}"
         self.params[key] = words
-        return f"mpp_term(:{key}, '{_FIELD_WEIGHTS[field]}', {'true' if prefix else 'false'})"
+        weights = _FIELD_WEIGHTS[field] if weights is None else weights
+        return f"mpp_term(:{key}, '{weights}', {'true' if prefix else 'false'})"
 
     def _render(self, node: Node) -> str:
         if isinstance(node, Term) and node.stem:
@@ -146,28 +164,87 @@ class TsQuery:
             phrase = self._term(" ".join(node.words), node.field, False)
             if len(node.words) == 1:
                 return phrase
-            # Title and body are one tsvector: a phrase could span their seam. A marked
-            # article's words may be in `extra` alone, out of order: its longest one will do.
-            self.exact = False
+            # A marked article's words may be in `extra` alone, out of order: its longest
+            # one will do (only a marked article is found that way, as on SQLite).
             longest = self._term(max(node.words, key=len), node.field, False)
             return f"({phrase} || ({longest} && {_MARKED}))"
         if isinstance(node, Near):
-            self.exact = False  # looked up as both sides; the matcher checks the distance
-            return f"({self._render(node.left)} && {self._render(node.right)})"
+            return self._near(node)
         if isinstance(node, Or):
             return "(" + " || ".join(self._render(i) for i in node.items) + ")"
         if isinstance(node, And):
             positive = [self._render(i) for i in node.items if not isinstance(i, Not)]
             if not positive:
                 raise ValueError("an AND needs a positive item to render")
-            # A marked article is never excluded: its words may hide from the index.
-            negative = [
-                f"!!({self._render(i.item)} && !!{_MARKED})"
-                for i in node.items
-                if isinstance(i, Not)
-            ]
+            # A marked article is never excluded: its words may hide from the index. A
+            # part the index finds loosely (NEAR as both sides) would exclude too much:
+            # it is left out, and the matcher excludes.
+            negative = []
+            for item in node.items:
+                if isinstance(item, Not):
+                    exact, self.exact = self.exact, True
+                    excluded = self._render(item.item)
+                    if self.exact:
+                        negative.append(f"!!({excluded} && !!{_MARKED})")
+                    self.exact = exact and self.exact
             return "(" + " && ".join(positive + negative) + ")"
         raise ValueError(f"cannot render {node!r} for PostgreSQL")
+
+    def _near(self, node: Near) -> str:
+        """Each pair of the sides' words or phrases at each distance up to n, in either
+        order, within the title or within the body: `tsquery_phrase(a, b, k)` is b
+        starting k positions after a ends, the matcher's distance k. Sides that could
+        overlap (a shared word, a prefix), too many alternatives, or anything but words
+        and phrases on a side: both sides present (looser; the matcher checks). A marked
+        article needs only the longest word of a left alternative."""
+        lefts, rights = _sides(node.left), _sides(node.right)
+        too_many = lefts and rights and len(lefts) * len(rights) * node.distance > MAX_NEAR
+        if lefts is None or rights is None or too_many:
+            self.exact = False
+            return f"({self._render(node.left)} && {self._render(node.right)})"
+        parts = []
+        for left in lefts:
+            for right in rights:
+                field = left.field or right.field
+                if (left.field and right.field and left.field != right.field) or (
+                    left.prefix or right.prefix or set(left.words) & set(right.words)
+                ):
+                    self.exact = False
+                    return f"({self._render(node.left)} && {self._render(node.right)})"
+                for weight in {"title": "A", "body": "B"}.get(field, "AB"):
+                    a = self._term(" ".join(left.words), None, False, weight)
+                    b = self._term(" ".join(right.words), None, False, weight)
+                    for k in range(1, node.distance + 1):
+                        parts += [
+                            f"tsquery_phrase({a}, {b}, {k})",
+                            f"tsquery_phrase({b}, {a}, {k})",
+                        ]
+        marked = [
+            f"({self._term(max(left.words, key=len), left.field, False)} && {_MARKED})"
+            for left in lefts
+        ]
+        return "(" + " || ".join(parts + marked) + ")"
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A word or phrase as one operand of NEAR."""
+
+    words: tuple[str, ...]
+    field: str | None
+    prefix: bool = False
+
+
+def _sides(node: Node) -> list[_Side] | None:
+    """The words and phrases a NEAR operand is one of; None for anything else."""
+    if isinstance(node, Term) and not node.stem:
+        return [_Side((node.word,), node.field, node.prefix)]
+    if isinstance(node, Phrase):
+        return [_Side(node.words, node.field)]
+    if isinstance(node, Or):
+        found = [_sides(item) for item in node.items]
+        return None if any(f is None for f in found) else [s for f in found for s in f]
+    return None
 
 
 class PgSearch:
@@ -190,6 +267,10 @@ class PgSearch:
                         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
                     )
                     conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(MAX_SECONDS * 1000)}")
+                    # Every search statement starts from the GIN index. With a LIMIT (is
+                    # any article marked?) the planner may otherwise hope to meet a rare
+                    # word early in a scan of every article: 0.3 s at 200,000 articles.
+                    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
                     yield self
             except DBAPIError as exc:
                 raise _index_error(exc) from exc
@@ -205,13 +286,13 @@ class PgSearch:
             yield self._conn
 
     def _hits(self, conn: Connection, plan: Plan, filters: Filters, *, marked: bool = False):
-        """FROM and WHERE of the hits (articles a, search rows r, the query q), and the
-        statement's parameters."""
+        """FROM and WHERE of the hits (articles a, the query q), and the statement's
+        parameters."""
         query = TsQuery(plan.text)
         expression = f"({query.sql} && {_MARKED})" if marked else query.sql
         where, params = _where(conn, filters)
         hits = (
-            f"articles a JOIN search_rows r ON r.id = a.id, (SELECT {expression} AS query) q "
+            f"articles a, (SELECT {expression} AS query) q "
             f"WHERE a.search_document @@ q.query{where}"
         )
         return hits, params | query.params
@@ -228,7 +309,7 @@ class PgSearch:
     ) -> Ranking:
         """(article id, score) of the candidates, best first (relevance times recency, or
         newest first), ties by id; with them how many there are in all."""
-        order = "r.published DESC, a.id DESC" if sort == "date" else "score DESC, a.id DESC"
+        order = "a.published_at DESC, a.id DESC" if sort == "date" else "score DESC, a.id DESC"
         with self._reading() as conn:
             hits, params = self._hits(conn, plan, filters)
             params |= {"now": _naive(now or datetime.now(UTC)), "limit": limit, "offset": offset}
@@ -266,11 +347,11 @@ class PgSearch:
         """Articles in the archive: the planner's estimate for a big one, else counted."""
         with self._reading() as conn:
             estimate = conn.exec_driver_sql(
-                "SELECT reltuples FROM pg_class WHERE oid = 'search_rows'::regclass"
+                "SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass"
             ).scalar()
             if estimate is not None and estimate >= 100_000:
                 return int(estimate)
-            return conn.exec_driver_sql("SELECT count(*) FROM search_rows").scalar() or 0
+            return conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
 
     def articles(self, ids: Sequence[int]) -> dict[int, StoredArticle]:
         """The articles with these ids, with their topics and copies in other feeds."""
@@ -303,7 +384,6 @@ class PgSearch:
                 _refresh_extra(conn)
                 for statement in CREATE:
                     conn.exec_driver_sql(statement)
-                rebuild_search_rows(conn)
                 rebuild_article_days(conn)
                 return conn.exec_driver_sql("SELECT count(*) FROM articles").scalar() or 0
         except DBAPIError as exc:
@@ -330,16 +410,8 @@ class PgSearch:
                 "SELECT count(*) FROM articles "
                 f"WHERE search_document IS DISTINCT FROM ({DOCUMENT_SQL})"
             ).scalar()
-            rows = conn.exec_driver_sql(
-                "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM search_rows)"
-            ).one()
         if stale:
             return f"{stale} articles' index entries differ from their text; {REINDEX_HINT}"
-        if rows[0] != rows[1]:
-            return (
-                f"the index's rows ({rows[1]}) do not match the articles ({rows[0]}); "
-                f"{REINDEX_HINT}"
-            )
         return None
 
 
@@ -370,23 +442,23 @@ def _where(conn: Connection, filters: Filters) -> tuple[str, dict]:
     """SQL conditions on the article (a) and its search row (r), and their parameters."""
     parts, params = [], {}
     if filters.since is not None:
-        parts.append(f"a.id >= :floor AND r.published >= {_JULIAN.format(name='since')}")
+        parts.append("a.id >= :floor AND a.published_at >= :since")
         params["floor"] = first_id_since(conn, filters.since)
         params["since"] = _naive(filters.since)
     if filters.until is not None:
-        parts.append(f"r.published < {_JULIAN.format(name='until')}")
+        parts.append("a.published_at < :until")
         params["until"] = _naive(filters.until)
     if filters.languages:
-        parts.append("r.language = ANY(:languages)")
+        parts.append("a.language = ANY(:languages)")
         params["languages"] = list(filters.languages)
     if filters.excluded_languages:
-        parts.append("(r.language IS NULL OR r.language <> ALL(:nolanguages))")
+        parts.append("(a.language IS NULL OR a.language <> ALL(:nolanguages))")
         params["nolanguages"] = list(filters.excluded_languages)
     if filters.feed_ids is not None:
-        parts.append("r.feed_id = ANY(:feeds)")
+        parts.append("a.feed_id = ANY(:feeds)")
         params["feeds"] = list(filters.feed_ids)
     if filters.excluded_feed_ids:
-        parts.append("r.feed_id <> ALL(:nofeeds)")
+        parts.append("a.feed_id <> ALL(:nofeeds)")
         params["nofeeds"] = list(filters.excluded_feed_ids)
     if filters.topic is not None:
         parts.append("a.id IN (SELECT article_id FROM matches WHERE topic = :topic)")

@@ -10,44 +10,29 @@ The store adds the rows of new articles in one statement per write transaction, 
 full-text index (bot/store/fts.py; both in search_sqlite.index_new_articles); a trigger
 deletes an article's row with it. The columns never change after insert: an article's
 feed, language and publication time are not updated.
+
+SQLite only: on PostgreSQL the table exists (one schema for both) but stays empty; its
+search reads the article row, which its bitmap heap scan fetches for each hit anyway
+(bot/store/search_pg.py).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from bot.store.dialect import is_postgresql
-
-# The publication time as a Julian day, on each engine (PostgreSQL's timestamps are UTC).
-JULIAN_SQL = {
-    "sqlite": "julianday(published_at)",
-    "postgresql": "extract(epoch FROM published_at) / 86400.0 + 2440587.5",
-}
+# The publication time as a Julian day.
+JULIAN_SQL = {"sqlite": "julianday(published_at)"}
 _ADD = """INSERT INTO search_rows (id, published, feed_id, language)
-    SELECT id, {julian}, feed_id, language FROM articles WHERE id > :after"""
-# Several writers (PostgreSQL workers): "after" is where this transaction started, so
-# another's articles committed meanwhile are seen too, and may be added by both.
-_SEEN_TWICE = {"sqlite": "", "postgresql": " ON CONFLICT (id) DO NOTHING"}
-_ADDS = {
-    dialect: text(_ADD.format(julian=julian) + _SEEN_TWICE[dialect])
-    for dialect, julian in JULIAN_SQL.items()
-}
+    SELECT id, julianday(published_at), feed_id, language FROM articles WHERE id > :after"""
 
 DELETE_TRIGGER = """CREATE TRIGGER search_rows_delete AFTER DELETE ON articles BEGIN
     DELETE FROM search_rows WHERE id = old.id;
     END"""
-# PostgreSQL's trigger runs a function.
-PG_DELETE_TRIGGER = [
-    """CREATE FUNCTION search_rows_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN DELETE FROM search_rows WHERE id = OLD.id; RETURN OLD; END $$""",
-    """CREATE TRIGGER search_rows_delete AFTER DELETE ON articles
-    FOR EACH ROW EXECUTE FUNCTION search_rows_delete()""",
-]
 
 
 def add_new_articles(conn: Connection, after: int) -> None:
     """The rows of the articles added after id `after`."""
-    conn.execute(_ADDS["postgresql" if is_postgresql(conn) else "sqlite"], {"after": after})
+    conn.execute(text(_ADD), {"after": after})
 
 
 def rebuild_search_rows(conn: Connection) -> None:

@@ -8,7 +8,7 @@ Revises: 0008
 import sqlalchemy as sa
 from alembic import op
 
-from bot.store.search_rows import DELETE_TRIGGER, JULIAN_SQL, PG_DELETE_TRIGGER
+from bot.store.search_rows import DELETE_TRIGGER, JULIAN_SQL
 
 revision = "0009"
 down_revision = "0008"
@@ -25,21 +25,17 @@ def upgrade() -> None:
         sa.Column("language", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    dialect = op.get_bind().dialect.name
-    op.execute(
-        "INSERT INTO search_rows (id, published, feed_id, language)"
-        f" SELECT id, {JULIAN_SQL[dialect]}, feed_id, language FROM articles"
-    )
-    for statement in PG_DELETE_TRIGGER if dialect == "postgresql" else [DELETE_TRIGGER]:
-        op.execute(statement)
+    if op.get_bind().dialect.name == "sqlite":  # PostgreSQL's search reads articles
+        op.execute(
+            "INSERT INTO search_rows (id, published, feed_id, language)"
+            f" SELECT id, {JULIAN_SQL['sqlite']}, feed_id, language FROM articles"
+        )
+        op.execute(DELETE_TRIGGER)
     op.drop_index("ix_articles_search", table_name="articles")
 
 
 def downgrade() -> None:
     op.create_index("ix_articles_search", "articles", ["id", "published_at", "feed_id", "language"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS search_rows_delete ON articles")
-        op.execute("DROP FUNCTION IF EXISTS search_rows_delete()")
-    else:
+    if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS search_rows_delete")
     op.drop_table("search_rows")
