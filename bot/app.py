@@ -568,12 +568,16 @@ class App:
             self.chat_polling,
             report=self.write_state,
         )
-        return asyncio.create_task(self._run_chat(), name="chat: start")
+        task = asyncio.create_task(self._run_chat(), name="chat: start")
+        task.add_done_callback(_say_why_it_ended)
+        return task
 
     async def _run_chat(self) -> None:
         """Telegram lets one process long-poll a token's updates: on a shared store this
         one waits for the lock first, a standby that takes over (within
         HEARTBEAT_SECONDS) when the process holding it stops or dies."""
+        from bot.chat.service import ChatSideState  # the chat side on first use (module doc)
+
         told = False
         while (lock := await asyncio.to_thread(self.store.session_lock, TELEGRAM_LOCK)) is None:
             if not told:
@@ -717,3 +721,9 @@ class App:
             if self._chat_settings_seen is not None:
                 self.refresh_chats()
             self._chat_settings_seen = settings
+
+
+def _say_why_it_ended(task: asyncio.Task) -> None:
+    """A background task that failed says so at once (nobody awaits it until the stop)."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("%s failed: %s", task.get_name(), exc, exc_info=exc)
