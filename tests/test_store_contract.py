@@ -267,7 +267,14 @@ def test_migrations_from_an_empty_database_make_the_tables(empty_url):
 # Down to the previous revision on both; on PostgreSQL down to nothing and up again
 # (SQLite's first migrations cannot go down past the FTS5 index's view).
 @pytest.mark.parametrize(
-    ("engine", "target"), [("sqlite", "0011"), ("postgresql", "0011"), ("postgresql", "base")]
+    ("engine", "target"),
+    [
+        ("sqlite", "0012"),
+        ("postgresql", "0012"),
+        ("sqlite", "0011"),
+        ("postgresql", "0011"),
+        ("postgresql", "base"),
+    ],
 )
 def test_migrations_from_an_earlier_revision_keep_the_archive_searchable(
     request, tmp_path, engine, target
