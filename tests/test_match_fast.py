@@ -39,9 +39,20 @@ def test_fold_text_is_word_by_word_folding(text):
 
 def test_fold_text_takes_the_general_path_beyond_latin_1():
     assert fold_text("Quédate en México, ¡AÑO 2º!") == "quedate en mexico   ano 2o "
-    for text in ("Kyiv’s", "straße", "5 µm", "½ cup", "Łódź"):
+    for text in ("Kyiv’s straße", "5 µm", "½ cup", "Łódź", "ΣΣ “quoted”", "キ—"):
         assert fold_text(text) is None
     assert Field("Kyiv’s STRASSE straße").folded == ["kyiv", "s", "strasse", "strasse"]
+
+
+def test_punctuation_beyond_latin_1_keeps_the_fast_path():
+    """Real text is full of typographic quotes and dashes: they separate words, as any
+    punctuation does, without sending the text word by word."""
+    text = "Officials’ “Remain in Mexico” plan — “¿Quédate?” … • 2º"
+    folded = fold_text(text)
+    assert folded is not None and len(folded) == len(text)
+    assert folded.split() == ["officials", "remain", "in", "mexico", "plan", "quedate", "2o"]
+    assert exact_words(text) == split_words(text)
+    assert Field(text).padded is not None
 
 
 @settings(max_examples=300)

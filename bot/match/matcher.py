@@ -170,27 +170,31 @@ class Field:
         """Whether a folded word starts with the (folded) prefix."""
         if self.padded is not None:
             return f" {prefix}" in self.padded
-        return bool(self._prefixed(prefix, exact=False))
+        return bool(self.words_starting(prefix, exact=False))
 
     def prefixed(self, term: Term) -> list[str]:
         """The distinct words starting with the term's prefix, sorted."""
-        if self.padded is not None and not term.exact:
-            return sorted(set(_prefix_regex(term.word).findall(self.padded)))
-        return self._prefixed(term.word, term.exact)
+        return self.words_starting(term.word, term.exact)
 
-    def _prefixed(self, prefix: str, exact: bool) -> list[str]:
+    def words_starting(self, prefix: str, exact: bool = False) -> list[str]:
+        """The distinct words starting with the prefix, sorted: two bisections of the
+        field's distinct words, sorted once when a prefix is first asked for (cheaper than
+        a scan of the text for each of the dozens of prefixes a topic may list)."""
         if self._sorted is None:
             self._sorted = {}
         words = self._sorted.get(exact)
         if words is None:
             words = self._sorted[exact] = sorted(set(self.words) if exact else self.vocab)
         start = bisect_left(words, prefix)
-        found = []
-        for word in words[start:]:
-            if not word.startswith(prefix):
-                break
-            found.append(word)
-        return found
+        if start == len(words) or not words[start].startswith(prefix):
+            return []
+        if prefix and prefix[-1] != _LAST_CHAR:  # up to the prefix's next string
+            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            return words[start : bisect_left(words, following, start)]
+        end = start + 1
+        while end < len(words) and words[end].startswith(prefix):
+            end += 1
+        return words[start:end]
 
     def stemmed(self, term: Term) -> list[str]:
         """The distinct words with the term's English or Spanish stem (word forms),
@@ -300,15 +304,7 @@ def _occurrences(joined: str, needle: str, step: int) -> list[int]:
     return _numbered(joined, _found_at(joined, needle, step))
 
 
-_PREFIX_REGEXES: dict[str, re.Pattern[str]] = {}
-
-
-def _prefix_regex(prefix: str) -> re.Pattern[str]:
-    """The words starting with a prefix in a folded text: " prefix…"."""
-    rx = _PREFIX_REGEXES.get(prefix)
-    if rx is None:
-        rx = _PREFIX_REGEXES[prefix] = re.compile(f" ({re.escape(prefix)}[^ ]*)")
-    return rx
+_LAST_CHAR = chr(0x10FFFF)  # no string follows it: the prefix's words are counted
 
 
 class Document:
@@ -661,11 +657,14 @@ def _tester(node: Node) -> Test:
         plain: dict[tuple[str | None, bool], set[str]] = {}
         phrases = []
         tests = []
+        prefixes = []
         for item in node.items:
             if isinstance(item, Term) and not (item.prefix or item.stem):
                 plain.setdefault((item.field, item.exact), set()).add(item.word)
             elif isinstance(item, Phrase):
                 phrases.append(_PhraseParts(item))
+            elif _plain_prefix(item):
+                prefixes.append(item.word)  # type: ignore[union-attr]
             else:
                 tests.append(_tester(item))
         anywhere = frozenset(plain.pop((None, False), ()))
@@ -677,6 +676,9 @@ def _tester(node: Node) -> Test:
                 return True
             for phrase in phrases:
                 if phrase.folded <= vocabulary and phrase.found_in(doc):
+                    return True
+            for prefix in prefixes:
+                if doc.has_prefix(prefix):
                     return True
             for test in tests:  # noqa: SIM110 (a loop: no generator made per call)
                 if test(doc):
@@ -726,6 +728,11 @@ def _words_test(words: frozenset[str], field: str | None, exact: bool) -> Test:
         return False
 
     return test
+
+
+def _plain_prefix(node: Node) -> bool:
+    """A prefix (`migra*`) matched in either field, folded."""
+    return isinstance(node, Term) and node.prefix and not (node.exact or node.field or node.stem)
 
 
 def _plain_words(node: Node) -> frozenset[str] | None:
@@ -892,16 +899,20 @@ def _term_hitter(node: Term) -> Hits:
 
 def _or_hitter(node: Or) -> Hits:
     plain: dict[str, int] = {}  # word → how many items are that word (each adds its hits)
+    starts: dict[str, int] = {}  # the same for plain prefixes
     phrases = []
     parts = []
     for item in node.items:
         if isinstance(item, Term) and not (item.prefix or item.exact or item.field or item.stem):
             plain[item.word] = plain.get(item.word, 0) + 1
+        elif _plain_prefix(item):
+            starts[item.word] = starts.get(item.word, 0) + 1  # type: ignore[union-attr]
         elif isinstance(item, Phrase):
             phrases.append(_PhraseParts(item))
         else:
             parts.append(_hitter(item))
     words = frozenset(plain)
+    prefixes = tuple(starts.items())
 
     def any_of(doc: Document) -> list[Hit] | None:
         found: list[Hit] = []
@@ -914,6 +925,17 @@ def _or_hitter(node: Or) -> Hits:
                 hits += [("body", p, p) for p in body.pos(word)]
                 found += hits * plain[word]
                 matched = True
+        for prefix, times in prefixes:  # each field's words with the prefix, by bisection
+            for name, f in doc._both:
+                starting = f.words_starting(prefix)
+                if starting:
+                    at = (
+                        f.pos(starting[0])
+                        if len(starting) == 1
+                        else sorted(p for word in starting for p in f.pos(word))
+                    )
+                    found += [(name, p, p) for p in at] * times
+                    matched = True
         vocabulary = doc.vocabulary
         for phrase in phrases:
             if phrase.folded <= vocabulary:
