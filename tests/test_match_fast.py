@@ -187,6 +187,10 @@ def test_compiled_hits_are_the_definitions(title, body, language):
         "(asylum OR migrants) NEAR/2 (mexico OR in)",
         "in NEAR/1 in",
         "(remain OR mexico) NEAR/3 (mexico OR the) NOT (asylum NEAR/1 asylum)",
+        # an OR's plain prefixes, looked up together (repeated, one inside another)
+        "migra* OR migr* OR migra* OR mexic* OR asylum OR court*",
+        '(asyl* OR migr* OR "in mexico") NEAR/2 (mex* OR in OR remain* OR court* OR =MPP)',
+        "(dep* OR ofi* OR audienc* OR title:hea*) NOT (lunat* OR xyz*)",
     ]
     for text in [*QUERIES, *more]:
         query = CompiledQuery(text)
