@@ -154,6 +154,53 @@ def test_topics_that_need_nothing_are_always_candidates():
     assert index.candidates(build_document("asylum", "")) == [0, 1, 2]
 
 
+TENT_COURTS = (
+    '(tent OR tents OR carpa OR carpas OR "tiendas de campaña") NEAR/5 (court* OR corte'
+    " OR cortes OR tribunal* OR audiencia* OR hearing*) AND (migrant* OR asylum OR asilo)"
+)
+# Queries whose ANDs and NEARs have more alternatives together than MAX_NEEDS (the
+# shipped topics' shape): what a match needs keeps only some of their items.
+LARGE = [
+    TENT_COURTS,
+    "(asylum OR asilo) AND ((asylum OR asilo) NEAR/4 (seek* OR claim* OR officer* OR court*"
+    " OR hearing* OR judge OR juez OR border OR frontera OR migrant* OR case* OR caso*))"
+    " AND (mexico OR texas OR tijuana OR =US OR border OR courts OR remain OR the)",
+    "(return* OR deport* OR sent OR regres* OR devuel*) NEAR/10 (mexico OR tijuana OR juarez"
+    " OR border OR méxico) AND (wait* OR esper*) NEAR/8 (hearing* OR court* OR audiencia*"
+    " OR judge OR juez OR case* OR the OR in)",
+]
+LARGE_WORDS = [*WORDS, "tent", "tents", "carpa", "Court", "audiencias", "returned", "waiting",
+               "esperar", "Tijuana", "Texas", "US", "us", "seekers", "claims", "judge", "sent",
+               "regresados", "juez", "case"]  # fmt: skip
+
+
+def test_needs_past_the_limit_keep_the_items_least_likely_met():
+    needs = CompiledQuery(TENT_COURTS).needs
+    assert needs is not None and len(needs) == 30  # a tent word and a court word, each
+    assert all(len(words) + len(prefixes) >= 2 for words, prefixes in needs)
+    assert not any({"asylum", "asilo", "migrant"} & (words | prefixes) for words, prefixes in needs)
+    matcher = Matcher([Topic("tents", TENT_COURTS)])
+    assert matcher._index.candidates(build_document("Asylum seekers", "migrants in court")) == []
+    doc = build_document("Tent courts", "Asylum seekers' hearings in tents at the border")
+    assert [m.topic for m in matcher.match(doc)] == ["tents"]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(LARGE_WORDS), max_size=8),
+    st.lists(st.sampled_from(LARGE_WORDS), max_size=40),
+    st.sampled_from([None, "en", "es"]),
+)
+def test_needs_past_the_limit_never_drop_a_match(title, body, language):
+    doc = build_document(" ".join(title), " ".join(body), language=language)
+    topics = [Topic(str(i), q) for i, q in enumerate(LARGE)]
+    found = [m.topic for m in Matcher(topics).match(doc)]
+    expected = [
+        str(i) for i, q in enumerate(LARGE) if evaluate(CompiledQuery(q).node, doc) is not None
+    ]
+    assert found == expected
+
+
 @settings(max_examples=300)
 @given(
     st.lists(st.sampled_from(WORDS), max_size=8),

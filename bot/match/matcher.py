@@ -41,6 +41,7 @@ from bot.match.text import WORD, exact_words, fold, fold_text, same_stem, stem_p
 TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
 MAX_NEEDS = 64  # alternatives an AND or NEAR combines into what a match needs, at most
+WORD_CHANCE = 0.05  # to rank what a match needs: a word taken as in one article in 20
 MAX_KNOWN_WORDS = 200_000  # words whose prefixes the index remembers (then it starts over)
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
@@ -633,15 +634,22 @@ def _needs(node: Node) -> list[Need] | None:
         known = [needs for item in items if (needs := _needs(item)) is not None]
         if not known:
             return None
-        # Every item must hold: an alternative of each, together, while they are few
-        # (else the item with the fewest alternatives alone).
+        # Every item must hold: an alternative of each, together, while they are few.
+        # Past MAX_NEEDS the items least likely to be met are kept: fewer alternatives,
+        # each needing more words (a tent word and a court word, not "asylum" alone).
+        known.sort(key=_chance)
         combined = known[0]
         for needs in known[1:]:
-            if len(combined) * len(needs) > MAX_NEEDS:
-                return min(known, key=len)
-            combined = [(w1 | w2, p1 | p2) for w1, p1 in combined for w2, p2 in needs]
+            if len(combined) * len(needs) <= MAX_NEEDS:
+                combined = [(w1 | w2, p1 | p2) for w1, p1 in combined for w2, p2 in needs]
         return combined
     return None  # Not, Filter
+
+
+def _chance(needs: list[Need]) -> float:
+    """A rough chance that an article meets one of the alternatives, each word or prefix
+    taken as in one article in WORD_CHANCE (no corpus: only to rank items)."""
+    return sum(WORD_CHANCE ** (len(words) + len(prefixes)) for words, prefixes in needs)
 
 
 Test = Callable[[Document], bool]
