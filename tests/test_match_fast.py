@@ -73,6 +73,17 @@ def test_positions_and_offsets_on_demand(text):
         assert field.span(0, len(spans) - 1) == (spans[0][0], spans[-1][1])
 
 
+@settings(max_examples=200)
+@given(TEXTS)
+def test_words_starting_a_prefix_scanned_then_bisected(text):
+    field = Field(text)
+    prefixes = sorted({w[:n] for w in field.folded for n in (1, 2, 3)} | {"zz", "a", "ñ"})
+    for prefix in prefixes * 2:  # past PREFIX_SCANS: the sorted words answer
+        expected = sorted({w for w in field.folded if w.startswith(prefix)})
+        assert field.words_starting(prefix) == expected
+        assert field.has_prefix(prefix) is bool(expected)
+
+
 def test_snippet_offsets_beyond_latin_1():
     body = "Officials’ “Remain in Mexico” plan — straße, again: remain in Mexico."
     (match,) = Matcher([Topic("t", '"remain in mexico" OR strasse')]).match(

@@ -42,6 +42,7 @@ TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
 MAX_NEEDS = 64  # alternatives an AND or NEAR combines into what a match needs, at most
 WORD_CHANCE = 0.05  # to rank what a match needs: a word taken as in one article in 20
+PREFIX_SCANS = 4  # prefixes a field finds by scanning its text, before sorting its words
 MAX_KNOWN_WORDS = 200_000  # words whose prefixes the index remembers (then it starts over)
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
@@ -66,6 +67,7 @@ class Field:
     _sorted: dict[bool, list[str]] | None = None
     _spans: list[tuple[int, int]] | None = None
     _stemmed: dict[tuple[str, str], list[str]] | None = None
+    _prefix_scans = 0  # prefixes found by scanning the text, before the words are sorted
 
     def __init__(self, text: str):
         self.text = text
@@ -178,13 +180,17 @@ class Field:
         return self.words_starting(term.word, term.exact)
 
     def words_starting(self, prefix: str, exact: bool = False) -> list[str]:
-        """The distinct words starting with the prefix, sorted: two bisections of the
-        field's distinct words, sorted once when a prefix is first asked for (cheaper than
-        a scan of the text for each of the dozens of prefixes a topic may list)."""
+        """The distinct words starting with the prefix, sorted. The first few prefixes
+        asked of a field are found by a scan of its folded text; after them, by two
+        bisections of its distinct words, sorted once (the shipped topics list dozens of
+        prefixes: one scan of the text each costs more than the sort)."""
         if self._sorted is None:
             self._sorted = {}
         words = self._sorted.get(exact)
         if words is None:
+            if not exact and self.padded is not None and self._prefix_scans < PREFIX_SCANS:
+                self._prefix_scans += 1
+                return sorted(set(_prefix_regex(prefix).findall(self.padded)))
             words = self._sorted[exact] = sorted(set(self.words) if exact else self.vocab)
         start = bisect_left(words, prefix)
         if start == len(words) or not words[start].startswith(prefix):
@@ -303,6 +309,17 @@ def _occurrences(joined: str, needle: str, step: int) -> list[int]:
     each found by `find`, numbered by counting the spaces since the last one (both
     C-level scans); `step`, the first word and its space, lets occurrences overlap."""
     return _numbered(joined, _found_at(joined, needle, step))
+
+
+_PREFIX_REGEXES: dict[str, re.Pattern[str]] = {}
+
+
+def _prefix_regex(prefix: str) -> re.Pattern[str]:
+    """The words starting with a prefix in a folded text: " prefix…"."""
+    rx = _PREFIX_REGEXES.get(prefix)
+    if rx is None:
+        rx = _PREFIX_REGEXES[prefix] = re.compile(f" ({re.escape(prefix)}[^ ]*)")
+    return rx
 
 
 _LAST_CHAR = chr(0x10FFFF)  # no string follows it: the prefix's words are counted
