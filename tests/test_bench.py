@@ -8,15 +8,19 @@ check that each script completes and reports, not how fast anything is.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.corpus import SHARED, shared_path
+
 pytestmark = pytest.mark.slow  # the benchmarks, on tiny inputs: `make test-fast` leaves it out
 
 REPO = Path(__file__).resolve().parent.parent
+REAL_TEXT = SHARED / "data" / "relevance-real-dev.jsonl"
 
 
 def _run(script: str, *args: str) -> subprocess.CompletedProcess:
@@ -51,10 +55,18 @@ def test_search_bench_on_postgresql_runs_both_stores_on_the_same_archive(tmp_pat
 
 
 def test_match_bench_runs_the_bot_and_the_baseline():
-    done = _run("match.py", "--articles", "400", "--baseline-articles", "40", "--repeat", "1")
+    shared_path(REAL_TEXT, "real-text dev set")
+    done = _run(
+        "match.py", "--articles", "400", "--baseline-articles", "40", "--repeat", "1",
+        "--real-articles", "300",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+    assert re.search(r"topics: \d+ shipped \(mpp, ", done.stdout)  # feeds.yaml's
+    assert "+ 50 synthetic" in done.stdout
     assert "| bot (build_document + match) | 400 |" in done.stdout
     assert "| baseline (regex per keyword) | 40 |" in done.stdout
+    assert "## real text" in done.stdout
+    assert "| bot (build_document + match) | 300 |" in done.stdout
 
 
 def test_stemmers_bench_measures_the_shipped_stemmer_on_a_few_articles(tmp_path):

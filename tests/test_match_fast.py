@@ -39,9 +39,20 @@ def test_fold_text_is_word_by_word_folding(text):
 
 def test_fold_text_takes_the_general_path_beyond_latin_1():
     assert fold_text("Quédate en México, ¡AÑO 2º!") == "quedate en mexico   ano 2o "
-    for text in ("Kyiv’s", "straße", "5 µm", "½ cup", "Łódź"):
+    for text in ("Kyiv’s straße", "5 µm", "½ cup", "Łódź", "ΣΣ “quoted”", "キ—"):
         assert fold_text(text) is None
     assert Field("Kyiv’s STRASSE straße").folded == ["kyiv", "s", "strasse", "strasse"]
+
+
+def test_punctuation_beyond_latin_1_keeps_the_fast_path():
+    """Real text is full of typographic quotes and dashes: they separate words, as any
+    punctuation does, without sending the text word by word."""
+    text = "Officials’ “Remain in Mexico” plan — “¿Quédate?” … • 2º"
+    folded = fold_text(text)
+    assert folded is not None and len(folded) == len(text)
+    assert folded.split() == ["officials", "remain", "in", "mexico", "plan", "quedate", "2o"]
+    assert exact_words(text) == split_words(text)
+    assert Field(text).padded is not None
 
 
 @settings(max_examples=300)
@@ -60,6 +71,17 @@ def test_positions_and_offsets_on_demand(text):
         assert field.exact_pos(word) == [i for i, w in enumerate(field.words) if w == word]
     if spans:
         assert field.span(0, len(spans) - 1) == (spans[0][0], spans[-1][1])
+
+
+@settings(max_examples=200)
+@given(TEXTS)
+def test_words_starting_a_prefix_scanned_then_bisected(text):
+    field = Field(text)
+    prefixes = sorted({w[:n] for w in field.folded for n in (1, 2, 3)} | {"zz", "a", "ñ"})
+    for prefix in prefixes * 2:  # past PREFIX_SCANS: the sorted words answer
+        expected = sorted({w for w in field.folded if w.startswith(prefix)})
+        assert field.words_starting(prefix) == expected
+        assert field.has_prefix(prefix) is bool(expected)
 
 
 def test_snippet_offsets_beyond_latin_1():
@@ -143,6 +165,53 @@ def test_topics_that_need_nothing_are_always_candidates():
     assert index.candidates(build_document("asylum", "")) == [0, 1, 2]
 
 
+TENT_COURTS = (
+    '(tent OR tents OR carpa OR carpas OR "tiendas de campaña") NEAR/5 (court* OR corte'
+    " OR cortes OR tribunal* OR audiencia* OR hearing*) AND (migrant* OR asylum OR asilo)"
+)
+# Queries whose ANDs and NEARs have more alternatives together than MAX_NEEDS (the
+# shipped topics' shape): what a match needs keeps only some of their items.
+LARGE = [
+    TENT_COURTS,
+    "(asylum OR asilo) AND ((asylum OR asilo) NEAR/4 (seek* OR claim* OR officer* OR court*"
+    " OR hearing* OR judge OR juez OR border OR frontera OR migrant* OR case* OR caso*))"
+    " AND (mexico OR texas OR tijuana OR =US OR border OR courts OR remain OR the)",
+    "(return* OR deport* OR sent OR regres* OR devuel*) NEAR/10 (mexico OR tijuana OR juarez"
+    " OR border OR méxico) AND (wait* OR esper*) NEAR/8 (hearing* OR court* OR audiencia*"
+    " OR judge OR juez OR case* OR the OR in)",
+]
+LARGE_WORDS = [*WORDS, "tent", "tents", "carpa", "Court", "audiencias", "returned", "waiting",
+               "esperar", "Tijuana", "Texas", "US", "us", "seekers", "claims", "judge", "sent",
+               "regresados", "juez", "case"]  # fmt: skip
+
+
+def test_needs_past_the_limit_keep_the_items_least_likely_met():
+    needs = CompiledQuery(TENT_COURTS).needs
+    assert needs is not None and len(needs) == 30  # a tent word and a court word, each
+    assert all(len(words) + len(prefixes) >= 2 for words, prefixes in needs)
+    assert not any({"asylum", "asilo", "migrant"} & (words | prefixes) for words, prefixes in needs)
+    matcher = Matcher([Topic("tents", TENT_COURTS)])
+    assert matcher._index.candidates(build_document("Asylum seekers", "migrants in court")) == []
+    doc = build_document("Tent courts", "Asylum seekers' hearings in tents at the border")
+    assert [m.topic for m in matcher.match(doc)] == ["tents"]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(LARGE_WORDS), max_size=8),
+    st.lists(st.sampled_from(LARGE_WORDS), max_size=40),
+    st.sampled_from([None, "en", "es"]),
+)
+def test_needs_past_the_limit_never_drop_a_match(title, body, language):
+    doc = build_document(" ".join(title), " ".join(body), language=language)
+    topics = [Topic(str(i), q) for i, q in enumerate(LARGE)]
+    found = [m.topic for m in Matcher(topics).match(doc)]
+    expected = [
+        str(i) for i, q in enumerate(LARGE) if evaluate(CompiledQuery(q).node, doc) is not None
+    ]
+    assert found == expected
+
+
 @settings(max_examples=300)
 @given(
     st.lists(st.sampled_from(WORDS), max_size=8),
@@ -176,6 +245,10 @@ def test_compiled_hits_are_the_definitions(title, body, language):
         "(asylum OR migrants) NEAR/2 (mexico OR in)",
         "in NEAR/1 in",
         "(remain OR mexico) NEAR/3 (mexico OR the) NOT (asylum NEAR/1 asylum)",
+        # an OR's plain prefixes, looked up together (repeated, one inside another)
+        "migra* OR migr* OR migra* OR mexic* OR asylum OR court*",
+        '(asyl* OR migr* OR "in mexico") NEAR/2 (mex* OR in OR remain* OR court* OR =MPP)',
+        "(dep* OR ofi* OR audienc* OR title:hea*) NOT (lunat* OR xyz*)",
     ]
     for text in [*QUERIES, *more]:
         query = CompiledQuery(text)

@@ -41,6 +41,8 @@ from bot.match.text import WORD, exact_words, fold, fold_text, same_stem, stem_p
 TITLE_WEIGHT = 3.0
 SNIPPET_CHARS = 200
 MAX_NEEDS = 64  # alternatives an AND or NEAR combines into what a match needs, at most
+WORD_CHANCE = 0.05  # to rank what a match needs: a word taken as in one article in 20
+PREFIX_SCANS = 4  # prefixes a field finds by scanning its text, before sorting its words
 MAX_KNOWN_WORDS = 200_000  # words whose prefixes the index remembers (then it starts over)
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
@@ -65,6 +67,7 @@ class Field:
     _sorted: dict[bool, list[str]] | None = None
     _spans: list[tuple[int, int]] | None = None
     _stemmed: dict[tuple[str, str], list[str]] | None = None
+    _prefix_scans = 0  # prefixes found by scanning the text, before the words are sorted
 
     def __init__(self, text: str):
         self.text = text
@@ -170,27 +173,35 @@ class Field:
         """Whether a folded word starts with the (folded) prefix."""
         if self.padded is not None:
             return f" {prefix}" in self.padded
-        return bool(self._prefixed(prefix, exact=False))
+        return bool(self.words_starting(prefix, exact=False))
 
     def prefixed(self, term: Term) -> list[str]:
         """The distinct words starting with the term's prefix, sorted."""
-        if self.padded is not None and not term.exact:
-            return sorted(set(_prefix_regex(term.word).findall(self.padded)))
-        return self._prefixed(term.word, term.exact)
+        return self.words_starting(term.word, term.exact)
 
-    def _prefixed(self, prefix: str, exact: bool) -> list[str]:
+    def words_starting(self, prefix: str, exact: bool = False) -> list[str]:
+        """The distinct words starting with the prefix, sorted. The first few prefixes
+        asked of a field are found by a scan of its folded text; after them, by two
+        bisections of its distinct words, sorted once (the shipped topics list dozens of
+        prefixes: one scan of the text each costs more than the sort)."""
         if self._sorted is None:
             self._sorted = {}
         words = self._sorted.get(exact)
         if words is None:
+            if not exact and self.padded is not None and self._prefix_scans < PREFIX_SCANS:
+                self._prefix_scans += 1
+                return sorted(set(_prefix_regex(prefix).findall(self.padded)))
             words = self._sorted[exact] = sorted(set(self.words) if exact else self.vocab)
         start = bisect_left(words, prefix)
-        found = []
-        for word in words[start:]:
-            if not word.startswith(prefix):
-                break
-            found.append(word)
-        return found
+        if start == len(words) or not words[start].startswith(prefix):
+            return []
+        if prefix and prefix[-1] != _LAST_CHAR:  # up to the prefix's next string
+            following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            return words[start : bisect_left(words, following, start)]
+        end = start + 1
+        while end < len(words) and words[end].startswith(prefix):
+            end += 1
+        return words[start:end]
 
     def stemmed(self, term: Term) -> list[str]:
         """The distinct words with the term's English or Spanish stem (word forms),
@@ -309,6 +320,9 @@ def _prefix_regex(prefix: str) -> re.Pattern[str]:
     if rx is None:
         rx = _PREFIX_REGEXES[prefix] = re.compile(f" ({re.escape(prefix)}[^ ]*)")
     return rx
+
+
+_LAST_CHAR = chr(0x10FFFF)  # no string follows it: the prefix's words are counted
 
 
 class Document:
@@ -637,15 +651,22 @@ def _needs(node: Node) -> list[Need] | None:
         known = [needs for item in items if (needs := _needs(item)) is not None]
         if not known:
             return None
-        # Every item must hold: an alternative of each, together, while they are few
-        # (else the item with the fewest alternatives alone).
+        # Every item must hold: an alternative of each, together, while they are few.
+        # Past MAX_NEEDS the items least likely to be met are kept: fewer alternatives,
+        # each needing more words (a tent word and a court word, not "asylum" alone).
+        known.sort(key=_chance)
         combined = known[0]
         for needs in known[1:]:
-            if len(combined) * len(needs) > MAX_NEEDS:
-                return min(known, key=len)
-            combined = [(w1 | w2, p1 | p2) for w1, p1 in combined for w2, p2 in needs]
+            if len(combined) * len(needs) <= MAX_NEEDS:
+                combined = [(w1 | w2, p1 | p2) for w1, p1 in combined for w2, p2 in needs]
         return combined
     return None  # Not, Filter
+
+
+def _chance(needs: list[Need]) -> float:
+    """A rough chance that an article meets one of the alternatives, each word or prefix
+    taken as in one article in WORD_CHANCE (no corpus: only to rank items)."""
+    return sum(WORD_CHANCE ** (len(words) + len(prefixes)) for words, prefixes in needs)
 
 
 Test = Callable[[Document], bool]
@@ -661,11 +682,14 @@ def _tester(node: Node) -> Test:
         plain: dict[tuple[str | None, bool], set[str]] = {}
         phrases = []
         tests = []
+        prefixes = []
         for item in node.items:
             if isinstance(item, Term) and not (item.prefix or item.stem):
                 plain.setdefault((item.field, item.exact), set()).add(item.word)
             elif isinstance(item, Phrase):
                 phrases.append(_PhraseParts(item))
+            elif _plain_prefix(item):
+                prefixes.append(item.word)  # type: ignore[union-attr]
             else:
                 tests.append(_tester(item))
         anywhere = frozenset(plain.pop((None, False), ()))
@@ -677,6 +701,9 @@ def _tester(node: Node) -> Test:
                 return True
             for phrase in phrases:
                 if phrase.folded <= vocabulary and phrase.found_in(doc):
+                    return True
+            for prefix in prefixes:
+                if doc.has_prefix(prefix):
                     return True
             for test in tests:  # noqa: SIM110 (a loop: no generator made per call)
                 if test(doc):
@@ -726,6 +753,11 @@ def _words_test(words: frozenset[str], field: str | None, exact: bool) -> Test:
         return False
 
     return test
+
+
+def _plain_prefix(node: Node) -> bool:
+    """A prefix (`migra*`) matched in either field, folded."""
+    return isinstance(node, Term) and node.prefix and not (node.exact or node.field or node.stem)
 
 
 def _plain_words(node: Node) -> frozenset[str] | None:
@@ -892,16 +924,20 @@ def _term_hitter(node: Term) -> Hits:
 
 def _or_hitter(node: Or) -> Hits:
     plain: dict[str, int] = {}  # word → how many items are that word (each adds its hits)
+    starts: dict[str, int] = {}  # the same for plain prefixes
     phrases = []
     parts = []
     for item in node.items:
         if isinstance(item, Term) and not (item.prefix or item.exact or item.field or item.stem):
             plain[item.word] = plain.get(item.word, 0) + 1
+        elif _plain_prefix(item):
+            starts[item.word] = starts.get(item.word, 0) + 1  # type: ignore[union-attr]
         elif isinstance(item, Phrase):
             phrases.append(_PhraseParts(item))
         else:
             parts.append(_hitter(item))
     words = frozenset(plain)
+    prefixes = tuple(starts.items())
 
     def any_of(doc: Document) -> list[Hit] | None:
         found: list[Hit] = []
@@ -914,6 +950,17 @@ def _or_hitter(node: Or) -> Hits:
                 hits += [("body", p, p) for p in body.pos(word)]
                 found += hits * plain[word]
                 matched = True
+        for prefix, times in prefixes:  # each field's words with the prefix, by bisection
+            for name, f in doc._both:
+                starting = f.words_starting(prefix)
+                if starting:
+                    at = (
+                        f.pos(starting[0])
+                        if len(starting) == 1
+                        else sorted(p for word in starting for p in f.pos(word))
+                    )
+                    found += [(name, p, p) for p in at] * times
+                    matched = True
         vocabulary = doc.vocabulary
         for phrase in phrases:
             if phrase.folded <= vocabulary:

@@ -90,22 +90,45 @@ def _byte_tables() -> tuple[bytes, bytes]:
 _FOLDED, _EXACT = _byte_tables()
 
 
+def latin_1(text: str) -> bytes | None:
+    """The text as Latin-1 bytes, character for character, when every word character in it
+    is Latin-1: a character beyond (typographic quotes and dashes, bullets: punctuation in
+    most real text) becomes "?", a non-word character as it is. None when a letter or
+    digit is beyond Latin-1 (such text takes the general path)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        pass
+    raw = text.encode("latin-1", "replace")  # one "?" for each character it cannot encode
+    at = raw.find(b"?")
+    while at >= 0:
+        char = text[at]
+        if char != "?" and _is_word_char(char):
+            return None
+        at = raw.find(b"?", at + 1)
+    return raw
+
+
+@lru_cache(maxsize=1024)
+def _is_word_char(char: str) -> bool:
+    return WORD.match(char) is not None
+
+
 def fold_text(text: str) -> str | None:
     """The text with every word character folded and every other character a space,
     character for character (so `.split()` gives `[fold(w) for w in split_words(text)]`
-    and word offsets are the text's); None when that needs the general path (characters
-    beyond Latin-1, or whose folded form is longer)."""
-    try:
-        folded = text.encode("latin-1").translate(_FOLDED)
-    except UnicodeEncodeError:
+    and word offsets are the text's); None when that needs the general path (a letter or
+    digit beyond Latin-1, or one whose folded form is longer)."""
+    raw = latin_1(text)
+    if raw is None:
         return None
+    folded = raw.translate(_FOLDED)
     return None if b"\0" in folded else folded.decode("latin-1")
 
 
 def exact_words(text: str) -> list[str]:
-    """split_words(text), through one `bytes.translate` when the text is Latin-1."""
-    try:
-        raw = text.encode("latin-1")
-    except UnicodeEncodeError:
+    """split_words(text), through one `bytes.translate` when its words are Latin-1."""
+    raw = latin_1(text)
+    if raw is None:
         return WORD.findall(text)
     return raw.translate(_EXACT).decode("latin-1").split()
