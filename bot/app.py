@@ -593,7 +593,7 @@ class App:
     def _release_telegram(self) -> None:
         lock, self.telegram_lock = self.telegram_lock, None
         if lock is not None:
-            lock.release()
+            lock.close()
 
     def write_state(self, chat: ChatSideState | None, *, stopped: bool = False) -> None:
         """`<database>.service-state.json` for `health`, which runs as another process:

@@ -192,8 +192,8 @@ class Store:
         return self.engine.dialect.name != "sqlite"
 
     def session_lock(self, name: str):
-        """A lock held until released or until this process dies (bot.store.locks):
-        an object with release(), or None while another process holds it."""
+        """A lock held until closed or until this process dies (bot.store.locks): an
+        object with close(), or None while another process holds it."""
         return session_lock(self.engine, name)
 
     def cycle_lock(self):

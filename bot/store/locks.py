@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 
 from bot.errors import StoreError
@@ -143,44 +142,18 @@ def _holder(path: str, tries: int = 20) -> str:
     return "another process (it did not say which)"
 
 
-class SessionLock:
-    """A PostgreSQL session-level advisory lock, held on a connection of its own: the
-    server drops it when that connection ends, which it does when the process dies."""
-
-    def __init__(self, connection, key: int):
-        self.connection = connection
-        self.key = key
-
-    def release(self) -> None:
-        try:
-            self.connection.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (self.key,))
-            self.connection.commit()
-            self.connection.close()
-        except Exception:  # the connection is gone: so is the lock
-            with suppress(Exception):
-                self.connection.invalidate()
-
-
-class _Alone:
-    """SQLite's stand-in: the service lock already keeps the service alone."""
-
-    def release(self) -> None:
-        pass
-
-
-def session_lock(engine, name: str) -> SessionLock | _Alone | None:
-    """The advisory lock `name` (PostgreSQL) if no other process holds it, else None."""
+def session_lock(engine, name: str) -> ExitStack | None:
+    """The role lock `name` ("telegram") while this process lives: an object whose
+    close() gives it back, or None while another process holds it. On PostgreSQL an
+    advisory lock on a connection of its own (bot.store.pg_locks); on SQLite the service
+    lock keeps the service alone already, so it is always granted."""
+    held = ExitStack()
     if engine.dialect.name == "sqlite":
-        return _Alone()
-    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-    connection = engine.connect()
-    try:
-        got = connection.exec_driver_sql("SELECT pg_try_advisory_lock(%s)", (key,)).scalar()
-        connection.commit()  # the lock outlives the transaction; no transaction stays open
-    except BaseException:
-        connection.close()
-        raise
-    if got:
-        return SessionLock(connection, key)
-    connection.close()
-    return None
+        return held
+    from bot.store.pg_locks import ROLE_LOCKS, advisory_lock  # PostgreSQL only
+
+    who = f"mpp-bot {name}: pid {os.getpid()} on {socket.gethostname()}"
+    if held.enter_context(advisory_lock(engine, ROLE_LOCKS[name], who)) is None:
+        held.close()
+        return None
+    return held

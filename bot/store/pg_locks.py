@@ -26,6 +26,7 @@ _BASE = 0x6D707000
 POLL_CYCLE = _BASE + 1
 MIGRATE = _BASE + 2
 SERVICE = _BASE + 3
+ROLE_LOCKS = {"telegram": _BASE + 4}  # the one process that long-polls getUpdates
 
 
 def advisory_xact_lock(conn: Connection, key: int) -> None:
