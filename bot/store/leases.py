@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.store.tables import claims, feeds, processes
 
@@ -29,7 +27,13 @@ PROCESS_ROWS_KEPT = timedelta(days=7)  # a stopped process's row, for `health` t
 
 
 def _insert(conn: Connection, table):
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+    """INSERT with ON CONFLICT, in the connection's dialect (each imported when used: the
+    PostgreSQL one costs an SQLite command ~25 ms of start)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # on PostgreSQL only (see above)
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # the engine has it loaded already
+    return insert(table)
 
 
 def claim_due_feeds(
