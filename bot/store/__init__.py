@@ -452,10 +452,8 @@ class Store:
         """Up to `limit` due feeds, leased to owner for `lease`: no other worker takes them
         until their poll is stored or the lease runs out."""
         with self._writing() as conn:
-            ids = set(claim_due_feeds(conn, owner, now, now + lease, limit))
-            if not ids:
-                return []
-            return [f for f in load_states(conn, with_counts=False) if f.id in ids]
+            ids = claim_due_feeds(conn, owner, now, now + lease, limit)
+            return load_states(conn, with_counts=False, ids=ids) if ids else []
 
     def release_feeds(self, owner: str, feed_ids: list[int]) -> None:
         with self._writing() as conn:

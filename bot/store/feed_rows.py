@@ -4,7 +4,7 @@ their names and health out, recording poll results."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, literal, select, update
@@ -116,10 +116,14 @@ def _spec_values(spec: FeedSpec) -> dict:
 
 
 def load_states(
-    conn: Connection, *, due_at: datetime | None = None, with_counts: bool = True
+    conn: Connection,
+    *,
+    due_at: datetime | None = None,
+    with_counts: bool = True,
+    ids: Sequence[int] | None = None,
 ) -> list[FeedState]:
     """Every feed with its health (and article count, which costs a pass over the
-    articles); only enabled, due ones with due_at."""
+    articles); only enabled, due ones with due_at; only these with ids (a batch leased)."""
     if with_counts:
         counts = (
             select(articles.c.feed_id, func.count().label("n"))
@@ -132,6 +136,8 @@ def load_states(
     else:
         query = select(feeds, literal(0).label("article_count"))
     query = query.order_by(feeds.c.name)
+    if ids is not None:
+        query = query.where(feeds.c.id.in_(list(ids)))
     if due_at is not None:
         query = query.where(
             feeds.c.enabled,

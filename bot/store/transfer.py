@@ -85,8 +85,8 @@ def copy_archive(
 
 
 def _copy_table(src: Connection, dst: Connection, table: Table, progress) -> int:
-    """The table's rows in primary-key order, BATCH at a time (keyset paging: each batch
-    starts after the last key, so a big table is never read into memory whole)."""
+    """The table's rows in primary-key order, BATCH at a time (one streamed SELECT, so a
+    big table is never read into memory whole)."""
     keys = list(table.primary_key.columns)
     statement = select(table).order_by(*keys)
     copied = 0
