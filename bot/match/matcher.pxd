@@ -24,3 +24,34 @@ cpdef Py_ssize_t _word_start(str text, Py_ssize_t position)
 
 @cython.locals(end=cython.Py_ssize_t, space=cython.Py_ssize_t)
 cpdef str _cut(str text, Py_ssize_t start)
+
+@cython.locals(at=cython.Py_ssize_t, end=cython.Py_ssize_t, length=cython.Py_ssize_t)
+cpdef bint _phrase_in(str padded, tuple words)
+
+cpdef tuple _look_up(set vocabulary, dict known)
+
+cdef class Field:
+    cdef public str text
+    cdef public list folded
+    cdef public object padded
+    cdef public object _vocab
+    cdef public object _joined
+    cdef public object _joined_at
+    cdef public object _exact_joined
+    cdef public object _words
+    cdef public object _positions
+    cdef public object _offsets
+    cdef public object _exact
+    cdef public object _sorted
+    cdef public object _spans
+    cdef public object _stemmed
+    cdef public Py_ssize_t _prefix_scans
+
+cdef class Document:
+    cdef public Field title
+    cdef public Field body
+    cdef public object language
+    cdef public object feed
+    cdef public set vocabulary
+    cdef public dict memo
+    cdef public tuple _both

@@ -54,23 +54,21 @@ class Field:
     demand the positions of a word or phrase, the words as written and character
     offsets."""
 
-    # Worked out on demand (most fields never need them): None until then. Class
-    # defaults, so that making a field sets three attributes only.
-    _vocab: set[str] | None = None
-    _joined: str | None = None
-    _joined_at: dict[str, list[int]] | None = None
-    _exact_joined: str | None = None
-    _words: list[str] | None = None
-    _positions: dict[str, list[int]] | None = None
-    _offsets: dict[str, list[int]] | None = None
-    _exact: dict[str, list[int]] | None = None
-    _sorted: dict[bool, list[str]] | None = None
-    _spans: list[tuple[int, int]] | None = None
-    _stemmed: dict[tuple[str, str], list[str]] | None = None
-    _prefix_scans = 0  # prefixes found by scanning the text, before the words are sorted
-
     def __init__(self, text: str):
         self.text = text
+        # Worked out on demand (most fields never need them): None until then.
+        self._vocab: set[str] | None = None
+        self._joined: str | None = None
+        self._joined_at: dict[str, list[int]] | None = None
+        self._exact_joined: str | None = None
+        self._words: list[str] | None = None
+        self._positions: dict[str, list[int]] | None = None
+        self._offsets: dict[str, list[int]] | None = None
+        self._exact: dict[str, list[int]] | None = None
+        self._sorted: dict[bool, list[str]] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+        self._stemmed: dict[tuple[str, str], list[str]] | None = None
+        self._prefix_scans = 0  # prefixes found by scanning the text, before sorting words
         folded = fold_text(text)
         if folded is None:  # beyond Latin-1: word by word
             self.folded = [fold(w) for w in WORD.findall(text)]
@@ -164,6 +162,8 @@ class Field:
         return [s for s in self.pos(words[0]) if self.folded[s : s + len(listed)] == listed]
 
     def has_phrase(self, words: tuple[str, ...], exact: bool, needle: str) -> bool:
+        if not exact and self.padded is not None:  # no need to join the words
+            return _phrase_in(self.padded, words)
         joined = self.exact_joined if exact else self.joined
         if joined:
             return needle in joined
@@ -262,13 +262,10 @@ class Field:
 
     def _start(self, position: int) -> int:
         """Where a word starts: the word's occurrences of " word " in the folded text
-        (character for character), in the order of its positions."""
+        (character for character), in the order of its positions (known already for
+        most words of a hit)."""
         word = self.folded[position]
-        offsets = self.offsets(word)
-        known = self._positions.get(word) if self._positions else None
-        if known is None:  # its rank: how often the word comes before (a C-level count)
-            return offsets[self.folded[:position].count(word)]
-        return offsets[bisect_left(known, position)]
+        return self.offsets(word)[bisect_left(self.pos(word), position)]
 
 
 _SKIPS: dict[int, re.Pattern[str]] = {}
@@ -290,6 +287,28 @@ def _within(padded: str, first: int, then: int, distance: int) -> bool:
         return True
     skipped = _skip(distance).match(padded, first + 1)
     return skipped is None or then < skipped.end()
+
+
+def _phrase_in(padded: str, words: tuple[str, ...]) -> bool:
+    """Whether folded words follow one another in a folded text, whatever separates them
+    there (its non-word characters are spaces): each place of the first word found by
+    `find`, the others compared where they must start. The yes/no pass asks this of
+    fields that never need their words joined."""
+    first = f" {words[0]} "
+    length = len(padded)
+    at = padded.find(first)
+    while at >= 0:
+        end = at + len(first)  # just past the space after the first word
+        for word in words[1:]:
+            while end < length and padded[end] == " ":
+                end += 1
+            if not padded.startswith(word, end) or padded[end + len(word)] != " ":
+                break  # (a word is never last: the text ends with a space)
+            end += len(word) + 1
+        else:
+            return True
+        at = padded.find(first, at + len(first) - 1)  # its last space may begin the next
+    return False
 
 
 def _numbered(joined: str, offsets: list[int]) -> list[int]:
@@ -390,6 +409,19 @@ class CompiledQuery:
 
     def __init__(self, text: str):
         self.text = text
+        # Worked out on demand (most fields never need them): None until then.
+        self._vocab: set[str] | None = None
+        self._joined: str | None = None
+        self._joined_at: dict[str, list[int]] | None = None
+        self._exact_joined: str | None = None
+        self._words: list[str] | None = None
+        self._positions: dict[str, list[int]] | None = None
+        self._offsets: dict[str, list[int]] | None = None
+        self._exact: dict[str, list[int]] | None = None
+        self._sorted: dict[bool, list[str]] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+        self._stemmed: dict[tuple[str, str], list[str]] | None = None
+        self._prefix_scans = 0  # prefixes found by scanning the text, before sorting words
         self.node = parse_query(text)
         # Alternatives, one of which a match needs wholly: words all present and prefixes
         # all beginning some word (a phrase needs all its words: "in" alone does not let
@@ -452,10 +484,11 @@ class TopicIndex:
 
     Each alternative of a topic's needs is filed under one of its words, the one fewest
     alternatives share ("remain in mexico" under "remain", not "in"), or, when it has
-    only prefixes, under one of them. An article then looks up only the words it has in
-    common with the index (one set intersection) and the prefixes its words begin with
-    (set operations over the words it has seen before, an alternation of the prefixes
-    for the rest); topics that need nothing are always candidates.
+    only prefixes, under one of them. What a word brings (the alternatives filed under
+    it, the prefixes it begins with) is worked out the first time the word is seen and
+    remembered: words repeat across articles, so an article is one pass over its
+    vocabulary, a dictionary look-up a word, and only its new words are matched against
+    one alternation of the prefixes. Topics that need nothing are always candidates.
     """
 
     def __init__(self, needs: list[list[Need] | None]):
@@ -477,64 +510,90 @@ class TopicIndex:
                 self.by_word.setdefault(rarest(words), []).append((number, words, prefixes))
             else:
                 self.by_prefix.setdefault(rarest(prefixes), []).append((number, words, prefixes))
-        self.words = frozenset(self.by_word)
         every_prefix = {p for _, _, prefixes in alternatives for p in prefixes}
-        # The scan finds, at each word's start, the longest prefix it begins with; the
-        # shorter ones it implies are looked up.
+        # The alternation finds, at a word's start, the longest prefix it begins with;
+        # the shorter ones it implies come with it.
         self.implied = {p: frozenset(q for q in every_prefix if p.startswith(q))
                         for p in every_prefix}  # fmt: skip
-        # The prefixes a word begins with are remembered: words repeat across articles,
-        # so most articles look up all their words at once (set operations) and match
-        # the few new ones against one alternation of the prefixes.
         self.prefix_match = re.compile(_literal_trie(every_prefix)).match if every_prefix else None
-        self.known: tuple[set[str], dict[str, frozenset[str]], set[str]] = set(), {}, set()
+        # word → (the alternatives filed under it or None, the prefixes it begins with or
+        # None), or None when it brings nothing: replaced, never cleared, when full.
+        self.known: dict[str, WordEntry | None] = {}
+
+    def learn(self, word: str) -> WordEntry | None:
+        """What a word brings, remembered."""
+        starting = None
+        if self.prefix_match is not None:
+            longest = self.prefix_match(word)
+            if longest:
+                starting = self.implied[longest.group()]
+        filed = self.by_word.get(word)
+        entry = (filed, starting) if filed is not None or starting is not None else None
+        if len(self.known) >= MAX_KNOWN_WORDS:
+            self.known = {}  # start over (another thread may hold the old one: no clear)
+        self.known[word] = entry
+        return entry
+
+    def look_up(self, doc: Document) -> tuple[list[list[Filed]], set[str]]:
+        """The alternatives filed under the document's words, and the indexed prefixes
+        its words begin with."""
+        filed, present, new = _look_up(doc.vocabulary, self.known)
+        for word in new:
+            entry = self.learn(word)
+            if entry is not None:
+                if entry[0] is not None:
+                    filed.append(entry[0])
+                if entry[1] is not None:
+                    present |= entry[1]
+        return filed, present
 
     def prefixes(self, doc: Document) -> set[str]:
         """The indexed prefixes some word of the document begins with."""
-        found: set[str] = set()
-        if self.prefix_match is None:
-            return found
-        seen, starting, starting_words = self.known  # replaced, never cleared, when full
-        vocabulary = doc.vocabulary
-        new = vocabulary.difference(seen)
-        if new:
-            if len(seen) + len(new) > MAX_KNOWN_WORDS:  # start over with this article's
-                self.known = seen, starting, starting_words = set(), {}, set()
-                new = vocabulary
-            match, implied = self.prefix_match, self.implied
-            for word in new:
-                longest = match(word)
-                if longest:
-                    starting[word] = implied[longest.group()]
-                    starting_words.add(word)  # after `starting`: another thread may look
-            seen |= new
-        for word in vocabulary.intersection(starting_words):
-            found |= starting[word]
-        return found
+        return self.look_up(doc)[1]
 
     def candidates(self, doc: Document) -> list[int]:
         """The topics (by number, in order) whose needs the document meets."""
         vocabulary = doc.vocabulary
+        filed, present = self.look_up(doc)
         found = set(self.always)
-        present = None
-        for word in self.words.intersection(vocabulary):
-            for number, words, prefixes in self.by_word[word]:
+        for alternatives in filed:
+            for number, words, prefixes in alternatives:
                 if number in found or not words <= vocabulary:
                     continue
-                if prefixes:
-                    if present is None:
-                        present = self.prefixes(doc)
-                    if not prefixes <= present:
-                        continue
+                if prefixes and not prefixes <= present:
+                    continue
                 found.add(number)
-        if self.by_prefix:
-            if present is None:
-                present = self.prefixes(doc)
+        if present and self.by_prefix:
             for prefix in present.intersection(self.by_prefix):
                 for number, _, prefixes in self.by_prefix[prefix]:
                     if number not in found and prefixes <= present:
                         found.add(number)
         return sorted(found)
+
+
+Filed = tuple[int, frozenset[str], frozenset[str]]  # a topic's number, an alternative
+WordEntry = tuple[list[Filed] | None, frozenset[str] | None]
+_UNKNOWN = object()  # a word not seen before
+
+
+def _look_up(vocabulary: set[str], known: dict) -> tuple[list, set, list]:
+    """One pass over a document's words: the alternatives filed under those seen before,
+    the prefixes they begin with, and the words never seen (for TopicIndex.learn)."""
+    filed: list[list[Filed]] = []
+    present: set[str] = set()
+    new: list[str] = []
+    for word in vocabulary:
+        entry = known.get(word, _UNKNOWN)
+        if entry is None:
+            continue
+        if entry is _UNKNOWN:
+            new.append(word)
+            continue
+        if entry[0] is not None:
+            filed.append(entry[0])
+        if entry[1] is not None:
+            present |= entry[1]
+    return filed, present, new
 
 
 def _literal_trie(words: Iterable[str]) -> str:
