@@ -6,6 +6,9 @@ import cython
 
 cpdef list _spaced_hits(str text, str word)
 
+@cython.locals(index=cython.Py_ssize_t)
+cpdef dict _positions_of(list folded, set words)
+
 @cython.locals(at=cython.Py_ssize_t)
 cpdef list _found_at(str text, str needle, Py_ssize_t step)
 

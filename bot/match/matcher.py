@@ -140,6 +140,19 @@ class Field:
             self._positions[word] = found
         return found
 
+    def positions_of(self, words: set[str]) -> None:
+        """Work out the positions of several folded words at once: one pass over the
+        field's words (their hashes are known: the vocabulary was built from them) costs
+        about what two scans of its text do, one per word."""
+        if self._positions is None:
+            self._positions = {}
+        known = self._positions
+        missing = {word for word in words if word not in known}
+        if len(missing) > 1:
+            found = _positions_of(self.folded, missing)
+            for word in missing:
+                known[word] = found.get(word, [])
+
     def exact_pos(self, word: str) -> list[int]:
         """The positions of a word as written."""
         if self._exact is None:
@@ -154,12 +167,13 @@ class Field:
         return found
 
     def phrase_starts(self, words: tuple[str, ...], exact: bool, needle: str) -> list[int]:
-        """The positions where the words follow one another (needle: " w1 w2 … ")."""
-        joined = self.exact_joined if exact else self.joined
-        if joined:
+        """The positions where the words follow one another (needle: " w1 w2 … "): the
+        first word's positions (often known already), each followed by the others."""
+        if exact:
+            joined = self.exact_joined
             return _occurrences(joined, needle, len(words[0]) + 1)
-        listed = list(words)
-        return [s for s in self.pos(words[0]) if self.folded[s : s + len(listed)] == listed]
+        rest, folded, end = list(words[1:]), self.folded, len(words)
+        return [s for s in self.pos(words[0]) if folded[s + 1 : s + end] == rest]
 
     def has_phrase(self, words: tuple[str, ...], exact: bool, needle: str) -> bool:
         if not exact and self.padded is not None:  # no need to join the words
@@ -409,26 +423,13 @@ class CompiledQuery:
 
     def __init__(self, text: str):
         self.text = text
-        # Worked out on demand (most fields never need them): None until then.
-        self._vocab: set[str] | None = None
-        self._joined: str | None = None
-        self._joined_at: dict[str, list[int]] | None = None
-        self._exact_joined: str | None = None
-        self._words: list[str] | None = None
-        self._positions: dict[str, list[int]] | None = None
-        self._offsets: dict[str, list[int]] | None = None
-        self._exact: dict[str, list[int]] | None = None
-        self._sorted: dict[bool, list[str]] | None = None
-        self._spans: list[tuple[int, int]] | None = None
-        self._stemmed: dict[tuple[str, str], list[str]] | None = None
-        self._prefix_scans = 0  # prefixes found by scanning the text, before sorting words
         self.node = parse_query(text)
         # Alternatives, one of which a match needs wholly: words all present and prefixes
         # all beginning some word (a phrase needs all its words: "in" alone does not let
         # "remain in mexico" through); None: no such rule (NOT, filters).
         self.needs = _needs(self.node)
         self.test = _tester(self.node)
-        self.hits = _hitter(self.node)
+        self.hits = _prefetching(_positioned(self.node), _hitter(self.node))
 
     def could_match(self, doc: Document) -> bool:
         if self.needs is None:
@@ -720,6 +721,37 @@ def _needs(node: Node) -> list[Need] | None:
                 combined = [(w1 | w2, p1 | p2) for w1, p1 in combined for w2, p2 in needs]
         return combined
     return None  # Not, Filter
+
+
+def _positioned(node: Node) -> frozenset[str]:
+    """The folded words whose positions a match's hits read: plain words, and the first
+    word of each phrase (not what a NOT leaves out: it has no hits)."""
+    if isinstance(node, Term):
+        plain = not (node.prefix or node.stem or node.exact)
+        return frozenset([node.word]) if plain else frozenset()
+    if isinstance(node, Phrase):
+        return frozenset() if node.exact else frozenset(node.words[:1])
+    if isinstance(node, And | Or):
+        return frozenset().union(*(_positioned(item) for item in node.items))
+    if isinstance(node, Near):
+        return _positioned(node.left) | _positioned(node.right)
+    return frozenset()  # Not, Filter
+
+
+def _prefetching(words: frozenset[str], hits: Hits) -> Hits:
+    """Hits that first work out the positions of the query's words present in the
+    document in one pass over each field (Field.positions_of), when there are several."""
+    if len(words) < 2:
+        return hits
+
+    def prefetched(doc: Document) -> list[Hit] | None:
+        present = words.intersection(doc.vocabulary)
+        if len(present) > 1:
+            doc.body.positions_of(present)
+            doc.title.positions_of(present.intersection(doc.title.vocab))
+        return hits(doc)
+
+    return prefetched
 
 
 def _chance(needs: list[Need]) -> float:
@@ -1057,6 +1089,20 @@ def _near_hitter(node: Near) -> Hits:
         return hits
 
     return near
+
+
+def _positions_of(folded: list[str], words: set[str]) -> dict[str, list[int]]:
+    """The positions of the words (those present) in a list of folded words."""
+    found: dict[str, list[int]] = {}
+    for index in range(len(folded)):
+        word = folded[index]
+        if word in words:
+            known = found.get(word)
+            if known is None:
+                found[word] = [index]
+            else:
+                known.append(index)
+    return found
 
 
 def _spaced_hits(text: str, word: str) -> list[int]:
