@@ -33,6 +33,9 @@ cpdef bint _phrase_in(str padded, tuple words)
 
 cpdef tuple _look_up(set vocabulary, dict known)
 
+@cython.locals(alternative=tuple, others=tuple)
+cpdef _meet(list alternatives, set vocabulary, set present, set found)
+
 cdef class Field:
     cdef public str text
     cdef public list folded

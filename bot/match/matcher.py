@@ -504,11 +504,15 @@ class TopicIndex:
         def rarest(keys: frozenset[str]) -> str:
             return min(keys, key=lambda k: (shared[k], -len(k), k))
 
-        self.by_word: dict[str, list[tuple[int, frozenset[str], frozenset[str]]]] = {}
+        # Under a word: the topic's number, the alternative's other words (the one it is
+        # filed under is present when it is looked up) and its prefixes.
+        self.by_word: dict[str, list[Filed]] = {}
         self.by_prefix: dict[str, list[tuple[int, frozenset[str], frozenset[str]]]] = {}
         for number, words, prefixes in alternatives:
             if words:
-                self.by_word.setdefault(rarest(words), []).append((number, words, prefixes))
+                key = rarest(words)
+                others = tuple(sorted(words - {key}))
+                self.by_word.setdefault(key, []).append((number, others, prefixes))
             else:
                 self.by_prefix.setdefault(rarest(prefixes), []).append((number, words, prefixes))
         every_prefix = {p for _, _, prefixes in alternatives for p in prefixes}
@@ -554,16 +558,10 @@ class TopicIndex:
 
     def candidates(self, doc: Document) -> list[int]:
         """The topics (by number, in order) whose needs the document meets."""
-        vocabulary = doc.vocabulary
         filed, present = self.look_up(doc)
         found = set(self.always)
         for alternatives in filed:
-            for number, words, prefixes in alternatives:
-                if number in found or not words <= vocabulary:
-                    continue
-                if prefixes and not prefixes <= present:
-                    continue
-                found.add(number)
+            _meet(alternatives, doc.vocabulary, present, found)
         if present and self.by_prefix:
             for prefix in present.intersection(self.by_prefix):
                 for number, _, prefixes in self.by_prefix[prefix]:
@@ -572,9 +570,25 @@ class TopicIndex:
         return sorted(found)
 
 
-Filed = tuple[int, frozenset[str], frozenset[str]]  # a topic's number, an alternative
+Filed = tuple[int, tuple[str, ...], frozenset[str]]  # a topic's number, other words, prefixes
 WordEntry = tuple[list[Filed] | None, frozenset[str] | None]
 _UNKNOWN = object()  # a word not seen before
+
+
+def _meet(alternatives: list[Filed], vocabulary: set[str], present: set[str], found: set[int]):
+    """Add to `found` the topics of the alternatives whose other words are all in the
+    vocabulary and prefixes all present (set membership, one word at a time: most
+    alternatives have one other word)."""
+    for alternative in alternatives:
+        number, others, prefixes = alternative
+        if number in found:
+            continue
+        for word in others:
+            if word not in vocabulary:
+                break
+        else:
+            if not prefixes or prefixes <= present:
+                found.add(number)
 
 
 def _look_up(vocabulary: set[str], known: dict) -> tuple[list, set, list]:
