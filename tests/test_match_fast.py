@@ -226,8 +226,23 @@ def test_the_index_never_changes_what_matches(title, body, language):
         patch.setattr(matcher_module, "_needs", lambda node: None)
         everything = Matcher(topics)
     assert everything._index.always == list(range(len(topics)))
-    doc = build_document(" ".join(title), " ".join(body), language=language)
-    assert indexed.match(doc) == everything.match(doc)
+    def doc():  # one each: the index leaves what it found out on the document
+        return build_document(" ".join(title), " ".join(body), language=language)
+
+    assert indexed.match(doc()) == everything.match(doc())
+
+
+def test_prefixes_the_index_found_absent_are_not_scanned_for():
+    matcher = Matcher([Topic("d", "deport* NEAR/3 mexic*"), Topic("n", "natur* OR zzz")])
+    doc = build_document("Deported to Mexico", "by nature")
+    assert doc.may_start("deport")  # nothing known yet
+    assert [m.topic for m in matcher.match(doc)] == ["d", "n"]
+    assert doc.prefixes is not None
+    assert doc.may_start("deport") and doc.may_start("mexic") and doc.may_start("natur")
+    assert doc.may_start("asyl")  # not the index's: it cannot say
+    doc = build_document("Deported", "to Guatemala")
+    assert matcher.match(doc) == [] and not doc.may_start("mexic")
+    assert not doc.has_prefix("mexic") and not doc.has_prefix("natur")
 
 
 @settings(max_examples=300)

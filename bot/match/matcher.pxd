@@ -61,3 +61,4 @@ cdef class Document:
     cdef public set vocabulary
     cdef public dict memo
     cdef public tuple _both
+    cdef public object prefixes

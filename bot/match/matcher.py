@@ -361,7 +361,7 @@ _LAST_CHAR = chr(0x10FFFF)  # no string follows it: the prefix's words are count
 class Document:
     """An article, tokenized once for every topic."""
 
-    __slots__ = ("_both", "body", "feed", "language", "memo", "title", "vocabulary")
+    __slots__ = ("_both", "body", "feed", "language", "memo", "prefixes", "title", "vocabulary")
 
     def __init__(
         self, title: Field, body: Field, language: str | None = None, feed: str | None = None
@@ -375,6 +375,9 @@ class Document:
         vocabulary |= in_title
         self.memo: dict[int, tuple[Node, list[Hit]]] = {}
         self._both = (("title", title), ("body", body))
+        # What the topic index found out (TopicIndex.candidates): the prefixes it knows
+        # and those some word begins with; None until then.
+        self.prefixes: tuple[frozenset[str], set[str]] | None = None
 
     def fields(self, name: str | None) -> tuple[tuple[str, Field], ...]:
         if name is None:
@@ -382,7 +385,15 @@ class Document:
         return self._both[:1] if name == "title" else self._both[1:]
 
     def has_prefix(self, prefix: str) -> bool:
+        if not self.may_start(prefix):
+            return False
         return self.title.has_prefix(prefix) or self.body.has_prefix(prefix)
+
+    def may_start(self, prefix: str) -> bool:
+        """False when the topic index knows that no word begins with the (folded)
+        prefix: no scan of the fields needed."""
+        known = self.prefixes
+        return known is None or prefix not in known[0] or prefix in known[1]
 
 
 def build_document(
@@ -520,6 +531,7 @@ class TopicIndex:
         # the shorter ones it implies come with it.
         self.implied = {p: frozenset(q for q in every_prefix if p.startswith(q))
                         for p in every_prefix}  # fmt: skip
+        self.every_prefix = frozenset(every_prefix)
         self.prefix_match = re.compile(_literal_trie(every_prefix)).match if every_prefix else None
         # word → (the alternatives filed under it or None, the prefixes it begins with or
         # None), or None when it brings nothing: replaced, never cleared, when full.
@@ -559,6 +571,7 @@ class TopicIndex:
     def candidates(self, doc: Document) -> list[int]:
         """The topics (by number, in order) whose needs the document meets."""
         filed, present = self.look_up(doc)
+        doc.prefixes = (self.every_prefix, present)  # what the queries' tests may skip
         found = set(self.always)
         for alternatives in filed:
             _meet(alternatives, doc.vocabulary, present, found)
@@ -1056,6 +1069,8 @@ def _or_hitter(node: Or) -> Hits:
                 found += hits * plain[word]
                 matched = True
         for prefix, times in prefixes:  # each field's words with the prefix, by bisection
+            if not doc.may_start(prefix):
+                continue
             for name, f in doc._both:
                 starting = f.words_starting(prefix)
                 if starting:
