@@ -226,6 +226,7 @@ def test_the_index_never_changes_what_matches(title, body, language):
         patch.setattr(matcher_module, "_needs", lambda node: None)
         everything = Matcher(topics)
     assert everything._index.always == list(range(len(topics)))
+
     def doc():  # one each: the index leaves what it found out on the document
         return build_document(" ".join(title), " ".join(body), language=language)
 
