@@ -144,6 +144,9 @@ def test_index_files_alternatives_under_their_rarest_word():
     assert [m.topic for m in matcher.match(doc)] == ["mpp"]
     assert index.candidates(build_document("Border", "life in Canada")) == []
     assert index.candidates(build_document("Remain", "in Canada")) == []
+    # a short word is in nearly every article: the longer one, though more shared
+    index = Matcher([Topic("a", '"in mexico"'), Topic("b", "mexico OR tijuana")])._index
+    assert set(index.by_word) == {"mexico", "tijuana"}
 
 
 def test_needs_of_and_near_combine_while_few():

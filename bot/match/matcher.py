@@ -43,6 +43,7 @@ SNIPPET_CHARS = 200
 MAX_NEEDS = 64  # alternatives an AND or NEAR combines into what a match needs, at most
 WORD_CHANCE = 0.05  # to rank what a match needs: a word taken as in one article in 20
 PREFIX_SCANS = 4  # prefixes a field finds by scanning its text, before sorting its words
+COMMON_LENGTH = 4  # the topic index files an alternative under a shorter word last
 MAX_KNOWN_WORDS = 200_000  # words whose prefixes the index remembers (then it starts over)
 
 Hit = tuple[str, int, int]  # field, first word position, last word position
@@ -495,7 +496,8 @@ class TopicIndex:
     """Which topics an article could match, from what each topic needs.
 
     Each alternative of a topic's needs is filed under one of its words, the one fewest
-    alternatives share ("remain in mexico" under "remain", not "in"), or, when it has
+    alternatives share, a word of three letters or fewer (in, en, de, a: in nearly every
+    article) only when all are ("remain in mexico" under "remain"), or, when it has
     only prefixes, under one of them. What a word brings (the alternatives filed under
     it, the prefixes it begins with) is worked out the first time the word is seen and
     remembered: words repeat across articles, so an article is one pass over its
@@ -512,8 +514,8 @@ class TopicIndex:
         ]
         shared = Counter(key for _, words, prefixes in alternatives for key in words | prefixes)
 
-        def rarest(keys: frozenset[str]) -> str:
-            return min(keys, key=lambda k: (shared[k], -len(k), k))
+        def rarest(keys: frozenset[str]) -> str:  # short words are in most articles
+            return min(keys, key=lambda k: (len(k) < COMMON_LENGTH, shared[k], -len(k), k))
 
         # Under a word: the topic's number, the alternative's other words (the one it is
         # filed under is present when it is looked up) and its prefixes.
