@@ -73,6 +73,37 @@ def test_positions_and_offsets_on_demand(text):
         assert field.span(0, len(spans) - 1) == (spans[0][0], spans[-1][1])
 
 
+@settings(max_examples=300)
+@given(TEXTS, st.data())
+def test_phrases_and_positions_of_many_words_are_their_definitions(text, data):
+    field = Field(text)
+    words = field.folded
+    if words:  # phrases of words the text has, and of words following one another
+        start = data.draw(st.integers(0, len(words) - 1))
+        length = data.draw(st.integers(2, 4))
+        picked = data.draw(st.lists(st.sampled_from(words), min_size=2, max_size=3))
+        for phrase in (tuple(words[start : start + length]), tuple(picked)):
+            if len(phrase) < 2:
+                continue
+            starts = [i for i in range(len(words)) if tuple(words[i : i + len(phrase)]) == phrase]
+            needle = f" {' '.join(phrase)} "
+            assert Field(text).phrase_starts(phrase, False, needle) == starts
+            assert Field(text).has_phrase(phrase, False, needle) is bool(starts)
+    wanted = set(words[::2]) | {"zzz"}
+    field.positions_of(wanted)
+    for word in wanted:
+        assert field.pos(word) == [i for i, w in enumerate(words) if w == word]
+
+
+def test_a_phrase_across_punctuation_and_repeated_words():
+    field = Field("Migrant, migrant — shelter; the shelter in Tijuana. Migrant")
+    assert field.has_phrase(("migrant", "shelter"), False, " migrant shelter ")
+    assert field.phrase_starts(("migrant", "shelter"), False, " migrant shelter ") == [1]
+    assert field.has_phrase(("tijuana", "migrant"), False, " tijuana migrant ")
+    assert not field.has_phrase(("migrant", "tijuana"), False, " migrant tijuana ")
+    assert not field.has_phrase(("migrant", "migrant", "migrant"), False, "")
+
+
 @settings(max_examples=200)
 @given(TEXTS)
 def test_words_starting_a_prefix_scanned_then_bisected(text):

@@ -6,8 +6,9 @@ vocabulary as a set. The Matcher then visits only the topics the article could m
 an inverted index maps a word (or a prefix) to the topics that need it, so one set
 intersection with the vocabulary, and a look-up of the prefixes its words begin with,
 pick the few topics worth evaluating, however many topics there are. Word positions and
-character offsets are found on demand (`str.find` and `str.count` over the folded
-words), for the words of those topics only. Matching time is linear in the article's
+character offsets are found on demand, for the words of those topics only: a word's by
+`str.find` and `str.count` over the folded words, the several words of a match's hits
+in one pass over the field's words. Matching time is linear in the article's
 length: term look-ups are set and dictionary hits, phrases are substring searches, NEAR
 walks the sorted positions of its words, and the only regular expressions built from
 a query are escaped literal prefixes (an alternation of them, or one followed by the
