@@ -72,6 +72,23 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     assert store.stats()["articles"] == 30
     assert store.stats()["matches"] == {"story": 30}  # matched in the workers, stored here
 
+    # Again: the same bodies, so unchanged feeds, which travel to the writer together
+    # (each by its feed's id) and are recorded with their feed.
+    before = {f.name: f.last_polled_at for f in store.feed_states()}
+    again = poll_in_processes(
+        [store.feed_states()[:3], store.feed_states()[3:]],
+        store=store,
+        limits=FAST_LIMITS,
+        policy=PollPolicy(),
+        matcher=Matcher([Topic("story", "story")]),
+    )
+    assert sorted((o.feed, o.status) for o in again) == sorted(
+        (n, "failed" if n == "broken" else "not_modified") for n in names
+    )
+    after = {f.name: f.last_polled_at for f in store.feed_states()}
+    assert all(after[n] > before[n] for n in names)
+    assert store.stats()["articles"] == 30
+
 
 def test_a_feed_that_cannot_be_stored_fails_alone(store, caplog):
     from dataclasses import replace
