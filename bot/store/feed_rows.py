@@ -3,14 +3,15 @@ their names and health out, recording poll results."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, literal, select, update
+from sqlalchemy import Connection, bindparam, delete, func, literal, select, update
 
 from bot.model import FeedSpec, FeedState
-from bot.store.tables import articles, feeds
+from bot.store.tables import articles, feeds, store_meta
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,32 @@ def sync_declared(conn: Connection, specs: Iterable[FeedSpec], now: datetime) ->
         conn.execute(update(feeds).where(feeds.c.id == feed_id).values(enabled=False))
 
 
+# What the feeds of feeds.yaml were when last synced in (store_meta). Change SYNC_RULES
+# whenever sync_declared writes rows differently: every store then syncs once again.
+SYNC_RULES = "1"
+DIGEST_KEY = "feeds-digest"
+
+
+def declared_digest(specs: Sequence[FeedSpec]) -> str:
+    """One hash of the declared feeds, every field of each, in order (and SYNC_RULES)."""
+    text = "\n".join([SYNC_RULES, *map(repr, specs)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def synced_digest(conn: Connection) -> str | None:
+    """The digest of the feeds last synced in; None when a row changed since (or never)."""
+    query = select(store_meta.c.value).where(store_meta.c.key == DIGEST_KEY)
+    return conn.execute(query).scalar()
+
+
+def set_synced_digest(conn: Connection, digest: str | None) -> None:
+    """Record the digest of the feeds just synced in; None forgets it, so that the next
+    start compares every row again (a feed row changed outside feeds.yaml)."""
+    conn.execute(delete(store_meta).where(store_meta.c.key == DIGEST_KEY))
+    if digest is not None:
+        conn.execute(store_meta.insert().values(key=DIGEST_KEY, value=digest))
+
+
 def add_feed(conn: Connection, spec: FeedSpec, now: datetime) -> bool:
     """Add a feed (OPML, chat); False when a feed of that name or URL exists already."""
     clash = conn.execute(
@@ -78,6 +105,7 @@ def add_feed(conn: Connection, spec: FeedSpec, now: datetime) -> bool:
     ).first()
     if clash:
         return False
+    set_synced_digest(conn, None)
     conn.execute(
         feeds.insert().values(
             **_spec_values(spec), url=spec.url, config_url=spec.url, created_at=now,
@@ -92,6 +120,7 @@ def set_feed_enabled(conn: Connection, name: str, enabled: bool, now: datetime) 
     values = {"enabled": enabled}
     if enabled:
         values["next_poll_at"] = now
+    set_synced_digest(conn, None)
     done = conn.execute(
         update(feeds).where(func.lower(feeds.c.name) == name.lower()).values(**values)
     )
