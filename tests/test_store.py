@@ -153,6 +153,25 @@ def test_the_feeds_digest_changes_with_every_field_and_the_order():
     assert declared_digest([spec, other]) != declared_digest([other, spec])
 
 
+def test_feed_rows_are_read_in_the_order_of_the_feed_state_fields(store):
+    from dataclasses import fields
+
+    from bot.model import FeedState
+    from bot.store.feed_rows import STATE_COLUMNS
+
+    named = ["interval_seconds" if f.name == "interval" else f.name for f in fields(FeedState)]
+    assert [c.name for c in STATE_COLUMNS] + ["articles"] == named
+    store.sync_feeds([FeedSpec("A", "https://a.example/f", interval=600.0, tags=("x", "y"),
+                               language="es", full_text=True)], NOW)  # fmt: skip
+    (feed,) = store.feed_states()
+    assert (feed.name, feed.url, feed.config_url, feed.origin, feed.enabled) == (
+        "A", "https://a.example/f", "https://a.example/f", "config", True
+    )  # fmt: skip
+    assert (feed.interval, feed.full_text, feed.language) == (600.0, True, "es")
+    assert feed.tags == ("x", "y")
+    assert (feed.next_poll_at, feed.consecutive_failures, feed.articles) == (NOW, 0, 0)
+
+
 def test_stored_article_reads_back_exactly(store):
     from sqlalchemy import select
 

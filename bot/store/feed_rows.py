@@ -144,6 +144,20 @@ def _spec_values(spec: FeedSpec) -> dict:
     }
 
 
+# The feed row's columns in FeedState's field order (`interval` is interval_seconds; the
+# article count follows): rows are read by position, not by name, which halved reading
+# 2,000 feeds at each start (~45 → ~25 ms; bench/README.md).
+STATE_COLUMNS = (
+    feeds.c.id, feeds.c.name, feeds.c.url, feeds.c.config_url, feeds.c.origin,
+    feeds.c.enabled, feeds.c.interval_seconds, feeds.c.full_text, feeds.c.tags,
+    feeds.c.language, feeds.c.etag, feeds.c.last_modified, feeds.c.body_hash,
+    feeds.c.last_polled_at, feeds.c.last_success_at, feeds.c.last_error,
+    feeds.c.last_error_at, feeds.c.consecutive_failures, feeds.c.next_poll_at,
+    feeds.c.parked_reason, feeds.c.bozo,
+)  # fmt: skip
+TAGS = STATE_COLUMNS.index(feeds.c.tags)
+
+
 def load_states(
     conn: Connection,
     *,
@@ -159,11 +173,11 @@ def load_states(
             .group_by(articles.c.feed_id)
             .subquery()
         )
-        query = select(feeds, func.coalesce(counts.c.n, 0).label("article_count")).outerjoin(
+        query = select(*STATE_COLUMNS, func.coalesce(counts.c.n, 0)).outerjoin(
             counts, counts.c.feed_id == feeds.c.id
         )
     else:
-        query = select(feeds, literal(0).label("article_count"))
+        query = select(*STATE_COLUMNS, literal(0))
     query = query.order_by(feeds.c.name)
     if ids is not None:
         query = query.where(feeds.c.id.in_(list(ids)))
@@ -172,34 +186,10 @@ def load_states(
             feeds.c.enabled,
             (feeds.c.next_poll_at.is_(None)) | (feeds.c.next_poll_at <= due_at),
         )
-    return [_state(row) for row in conn.execute(query)]
-
-
-def _state(row) -> FeedState:
-    return FeedState(
-        id=row.id,
-        name=row.name,
-        url=row.url,
-        config_url=row.config_url,
-        origin=row.origin,
-        enabled=row.enabled,
-        interval=row.interval_seconds,
-        full_text=row.full_text,
-        tags=tuple(row.tags or ()),
-        language=row.language,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        body_hash=row.body_hash,
-        last_polled_at=row.last_polled_at,
-        last_success_at=row.last_success_at,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
-        consecutive_failures=row.consecutive_failures,
-        next_poll_at=row.next_poll_at,
-        parked_reason=row.parked_reason,
-        bozo=row.bozo,
-        articles=row.article_count,
-    )
+    return [
+        FeedState(*row[:TAGS], tuple(row[TAGS] or ()), *row[TAGS + 1 :])
+        for row in conn.execute(query)
+    ]
 
 
 def record_successes(conn: Connection, successes: list[tuple[int, datetime, dict]]) -> None:
