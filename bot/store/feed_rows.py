@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, func, literal, select, update
 
 from bot.model import FeedSpec, FeedState
+from bot.store.db import sqlite_time
+from bot.store.dialect import is_postgresql
 from bot.store.tables import articles, feeds, store_meta
 
 log = logging.getLogger(__name__)
@@ -193,27 +195,55 @@ def load_states(
 
 
 def record_successes(conn: Connection, successes: list[tuple[int, datetime, dict]]) -> None:
-    """Many feeds' successes: one executemany per shape of values, not a statement each."""
-    shapes: dict[tuple[str, ...], list[dict]] = {}
-    for feed_id, now, values in successes:
-        shapes.setdefault(tuple(sorted(values)), []).append(
-            {"feed_id": feed_id, "now": now, **{f"v_{k}": v for k, v in values.items()}}
+    """Many feeds' successes: one executemany per shape of values, not a statement each.
+
+    On SQLite the statement is written for its driver (dates in the text form SQLAlchemy's
+    SQLite DateTime reads back), as insert_articles does: through Core, type processing
+    was most of recording a re-poll's 2,000 unchanged feeds (36 → 16 ms). On PostgreSQL,
+    Core. tests/test_store_contract.py reads the rows back on both."""
+    shapes: dict[tuple[str, ...], list[tuple[int, datetime, dict]]] = {}
+    for success in successes:
+        shapes.setdefault(tuple(sorted(success[2])), []).append(success)
+    for keys, group in shapes.items():
+        columns = [feeds.c[key] for key in keys]  # KeyError: not a column of feeds
+        if is_postgresql(conn):
+            _record_successes_core(conn, keys, group)
+            continue
+        conn.exec_driver_sql(
+            "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, consecutive_failures = 0,"
+            " parked_reason = NULL, lease_owner = NULL, lease_until = NULL"
+            + "".join(f", {column.name} = ?" for column in columns)
+            + " WHERE id = ?",
+            [(stamp, stamp, *(_sqlite_value(values[key]) for key in keys), feed_id)
+             for feed_id, now, values in group for stamp in (sqlite_time(now),)],
+        )  # fmt: skip
+
+
+def _sqlite_value(value):
+    return sqlite_time(value) if isinstance(value, datetime) else value
+
+
+def _record_successes_core(
+    conn: Connection, keys: tuple[str, ...], group: list[tuple[int, datetime, dict]]
+) -> None:
+    statement = (
+        update(feeds)
+        .where(feeds.c.id == bindparam("feed_id"))
+        .values(
+            last_polled_at=bindparam("now"),
+            last_success_at=bindparam("now"),
+            consecutive_failures=0,
+            parked_reason=None,
+            lease_owner=None,  # polled: due again at next_poll_at, for any worker
+            lease_until=None,
+            **{key: bindparam(f"v_{key}") for key in keys},
         )
-    for keys, rows in shapes.items():
-        statement = (
-            update(feeds)
-            .where(feeds.c.id == bindparam("feed_id"))
-            .values(
-                last_polled_at=bindparam("now"),
-                last_success_at=bindparam("now"),
-                consecutive_failures=0,
-                parked_reason=None,
-                lease_owner=None,  # polled: due again at next_poll_at, for any worker
-                lease_until=None,
-                **{key: bindparam(f"v_{key}") for key in keys},
-            )
-        )
-        conn.execute(statement, rows)
+    )
+    rows = [
+        {"feed_id": feed_id, "now": now, **{f"v_{k}": v for k, v in values.items()}}
+        for feed_id, now, values in group
+    ]
+    conn.execute(statement, rows)
 
 
 def record_failure(
