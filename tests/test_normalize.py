@@ -22,6 +22,7 @@ from bot.feeds.normalize import (
     plain_text,
     split_outlet_suffix,
     title_key,
+    without_repeated_headline,
 )
 from bot.model import RawEntry
 
@@ -258,6 +259,35 @@ def test_google_news_description_that_repeats_the_headline_is_dropped():
     own = normalize_entry(entry(summary="Shelters in Tijuana prepare, officials say", **gn),
                           feed="gn", fetched_at=NOW)  # fmt: skip
     assert own.summary == "Shelters in Tijuana prepare, officials say"
+
+
+def _without_repeated_headline_before(summary, title, outlet_name):
+    """without_repeated_headline as it was: both folded before anything else."""
+    if not summary or not title:
+        return summary
+    opening = summary[: 2 * len(title) + 32]
+    if not title_key(opening).startswith(title_key(title)):
+        return summary
+    rest = summary[len(title) :] if summary.startswith(title) else None
+    if rest is None:
+        return summary
+    rest = rest.strip(" -–—|·")
+    if outlet_name and rest.startswith(outlet_name):
+        rest = rest[len(outlet_name) :].strip(" -–—|·")
+    return rest
+
+
+_WORDS = st.text(alphabet="aAéÉßſ -–|·.¿", max_size=6)
+
+
+@given(_WORDS, _WORDS, _WORDS, st.sampled_from([None, "", "Zeta", "a"]))
+def test_repeated_headline_cut_as_before_when_the_summary_does_not_start_with_it(
+    head, tail, extra, outlet
+):
+    for title, summary in ((head, head + tail), (head + extra, head + tail), (head, tail)):
+        assert without_repeated_headline(summary, title, outlet) == (
+            _without_repeated_headline_before(summary, title, outlet)
+        )
 
 
 def test_language_from_entry_then_feed_then_detection():
