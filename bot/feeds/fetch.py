@@ -110,7 +110,7 @@ class Fetcher:
         public_only (feeds from OPML or a chat, every full-text page): every hop must
         resolve to and connect to public addresses, unless its host is in
         limits.allow_private_hosts (bot/feeds/safety.py)."""
-        host = (urlsplit(url).hostname or "").lower()
+        current, target = _parse_url(url)  # FetchError when it is not an http(s) URL
         headers = {
             "User-Agent": USER_AGENT,
             "Accept": FEED_ACCEPT,
@@ -122,10 +122,10 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         # A whole-request deadline: read timeouts reset on every chunk, a slow drip would not.
         deadline = self.limits.connect_timeout + 2 * self.limits.read_timeout
-        async with self._hosts[host], self._global:
+        async with self._hosts[target.host], self._global:
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._get(url, headers, public_only)
+                    return await self._get(current, target, headers, public_only)
             except TimeoutError:
                 raise FetchError(
                     f"gave up after {format_duration(deadline)} (server too slow)"
@@ -143,8 +143,10 @@ class Fetcher:
             except http1.ProtocolError as exc:
                 raise FetchError(f"bad answer: {exc}") from None
 
-    async def _get(self, url: str, headers: dict[str, str], public_only: bool) -> FetchResult:
-        response, final_url, all_permanent = await self._follow(url, headers, public_only)
+    async def _get(
+        self, url: str, target: Target, headers: dict[str, str], public_only: bool
+    ) -> FetchResult:
+        response, final_url, all_permanent = await self._follow(url, target, headers, public_only)
         try:
             status = response.status_code
             moved_to = final_url if all_permanent else None
@@ -172,11 +174,10 @@ class Fetcher:
             await response.aclose()
 
     async def _follow(
-        self, url: str, headers: dict[str, str], public_only: bool = False
+        self, current: str, target: Target, headers: dict[str, str], public_only: bool = False
     ) -> tuple[Response, str, bool]:
         """The first answer that is not a redirect, its URL, and whether every hop before
         it was permanent (True when there was at least one hop and all were 301/308)."""
-        current, target = _parse_url(url)
         hops: list[int] = []
         while True:
             if public_only:
