@@ -233,3 +233,15 @@ def test_commands_started_together_on_a_new_database_do_not_trip_over_each_other
     assert health.returncode == 1 and "no poll cycle has run yet" in health.stdout
     listing = json.loads(bot(workdir, "feeds", "--json").stdout)["feeds"]
     assert [f["name"] for f in listing] == ["Ok"]
+
+
+def test_poll_starts_without_what_only_new_articles_or_the_chat_side_need():
+    """A re-poll of unchanged feeds is mostly process start: `poll`'s imports stop at what
+    it uses (parsing, normalizing, httpx for odd URLs, the chat side come on first use)."""
+    later = ("feedparser", "httpx", "telegram", "rich", "alembic", "trafilatura", "apscheduler",
+             "psycopg", "fasttext", "sqlalchemy.orm", "sqlalchemy.dialects.postgresql",
+             "bot.feeds.parse", "bot.feeds.normalize", "bot.chat", "bot.scheduler")  # fmt: skip
+    code = f"import sys, bot.cli, bot.cli.poll; print([m for m in {later!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"

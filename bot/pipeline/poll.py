@@ -21,9 +21,7 @@ from datetime import datetime, timedelta
 from bot.durations import format_duration
 from bot.errors import FetchError, ParseError, StoreError
 from bot.feeds.fetch import Fetcher, FetchResult
-from bot.feeds.fulltext import add_full_text
 from bot.feeds.next_poll import PollPolicy, next_poll_failed, next_poll_ok
-from bot.feeds.normalize import distinct_entries, normalize_entry
 from bot.match.matcher import Match, Matcher, build_document
 from bot.model import Article, FeedOutcome, FeedState, PollSummary, utc_now
 from bot.store import PolledFeed, Prepared, Store, prepare_articles
@@ -89,6 +87,9 @@ async def fetch_feed(
             return await loop.run_in_executor(
                 parse_thread, _parse, feed, result, state, now, matcher
             )
+        # Imported on first use, as _parse's imports are.
+        from bot.feeds.fulltext import add_full_text
+
         fetched = await loop.run_in_executor(parse_thread, _parse, feed, result, state, now, None)
         stored = await loop.run_in_executor(
             parse_thread, known, feed.id, [a.entry_id for a in fetched.articles]
@@ -113,7 +114,9 @@ def _parse(
 ) -> Fetched:
     """Bytes → normalized articles (oldest first, so stored ids follow publication) and,
     given a matcher, the topics each matches."""
-    # Imported on first use: a cycle of 304s never needs feedparser (~60 ms to import).
+    # Imported on first use: a cycle of 304s never needs feedparser (~60 ms to import),
+    # nor normalizing and its tables (~5 ms of every re-poll process's start).
+    from bot.feeds.normalize import distinct_entries, normalize_entry
     from bot.feeds.parse import parse_feed
 
     parsed = parse_feed(result.body, result.content_type, result.final_url)
