@@ -245,3 +245,12 @@ def test_poll_starts_without_what_only_new_articles_or_the_chat_side_need():
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, check=True)  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+def test_a_dotenv_file_beside_the_config_is_read(workdir):
+    (workdir / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token\n")
+    result = bot(workdir, "check", config=feeds_config(("A", "https://a.example/f")))
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN: does not look like a bot token" in result.stderr
+    (workdir / ".env").unlink()
+    assert bot(workdir, "check").returncode == 0
