@@ -20,6 +20,7 @@ from werkzeug import Response
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedSpec
+from bot.pipeline.poll import MatcherOnFirstUse
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
 from tests.conftest import FAST_LIMITS, rss
 
@@ -56,13 +57,20 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     store.sync_feeds([FeedSpec(n, httpserver.url_for(f"/{n}")) for n in names], datetime.now(UTC))
     feeds = store.feed_states()
     shards = [feeds[:3], feeds[3:]]  # one local server: shard by hand to get two workers
+    builds = tmp_path / "matchers-built"  # a line per Matcher built, in whichever process
+
+    def matcher():
+        with builds.open("a") as marks:
+            marks.write("built\n")
+        return Matcher([Topic("story", "story")])
+
     seen = []
     outcomes = poll_in_processes(
         shards,
         store=store,
         limits=FAST_LIMITS,
         policy=PollPolicy(),
-        matcher=Matcher([Topic("story", "story")]),
+        matcher=MatcherOnFirstUse(matcher),
         on_feed_done=seen.append,
     )
     assert sorted(o.feed for o in outcomes) == sorted(names)
@@ -71,6 +79,7 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     assert {o.feed for o in outcomes if o.status == "failed"} == {"broken"}
     assert store.stats()["articles"] == 30
     assert store.stats()["matches"] == {"story": 30}  # matched in the workers, stored here
+    assert builds.read_text() == "built\n" * 2  # once in each worker, none here
 
     # Again: the same bodies, so unchanged feeds, which travel to the writer together
     # (each by its feed's id) and are recorded with their feed.
@@ -80,8 +89,9 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
         store=store,
         limits=FAST_LIMITS,
         policy=PollPolicy(),
-        matcher=Matcher([Topic("story", "story")]),
+        matcher=MatcherOnFirstUse(matcher),
     )
+    assert builds.read_text() == "built\n" * 2  # nothing to match: no Matcher built
     assert sorted((o.feed, o.status) for o in again) == sorted(
         (n, "failed" if n == "broken" else "not_modified") for n in names
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -133,6 +134,32 @@ def _parse(
     if matcher is not None:  # else full text comes first: matching and preparing wait for it
         fetched.matches, fetched.prepared = match_articles(matcher, batch), prepare_articles(batch)
     return fetched
+
+
+class MatcherOnFirstUse:
+    """Stands in for a cycle's Matcher until an article needs matching: a cycle of
+    unchanged feeds then never reads the chats' watches nor compiles the topics (~10 ms
+    of a re-poll process's start). A worker process builds its own the first time it
+    parses (forked before that, it shares nothing with the parent's)."""
+
+    def __init__(self, build: Callable[[], Matcher]):
+        self._build = build
+        self._built: Matcher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def matcher(self) -> Matcher:
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built
+
+    @property
+    def topics(self):
+        return self.matcher.topics
+
+    def match(self, document) -> list[Match]:
+        return self.matcher.match(document)
 
 
 def match_articles(matcher: Matcher, batch: list[Article]) -> dict[str, list[Match]]:
