@@ -254,3 +254,16 @@ def test_a_dotenv_file_beside_the_config_is_read(workdir):
     assert "TELEGRAM_BOT_TOKEN: does not look like a bot token" in result.stderr
     (workdir / ".env").unlink()
     assert bot(workdir, "check").returncode == 0
+
+
+def test_a_poll_summary_repr_gives_the_counts_not_every_outcome():
+    """asyncio.run formats its result's repr as it ends: 2,000 outcomes must not be."""
+    from bot.model import FeedOutcome, PollSummary
+
+    outcomes = [FeedOutcome(f"feed {i}", "not_modified") for i in range(2000)]
+    outcomes.append(FeedOutcome("broken", "failed", error="HTTP 500"))
+    text = repr(PollSummary(outcomes, 0.25))
+    assert text == (
+        "PollSummary(feeds=2001, ok=0, not_modified=2000, failed=1, new=0, updated=0, "
+        "duplicates=0, unchanged=0, seconds=0.25)"
+    )
