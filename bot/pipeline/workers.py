@@ -248,8 +248,10 @@ def _fetch_shard(limits: FetchLimits, policy: PollPolicy, index: int) -> int:
             finally:
                 ticking.cancel()
                 await asyncio.gather(ticking, return_exceptions=True)
-                await outbox.flush()
-                parse_thread.shutdown(wait=True)
+                try:
+                    await outbox.flush()  # before the thread goes: a full channel waits in it
+                finally:
+                    parse_thread.shutdown(wait=True)
         return len(shard)
 
     return asyncio.run(run())
