@@ -113,7 +113,8 @@ def poll_in_processes(
                 if all(f.done() for f in futures) and channel.empty():
                     break  # a worker died: its remaining feeds never come
                 continue
-            messages += _waiting(channel, GROUP_SIZE - 1)
+            expected = total - len(outcomes) - len(messages[0])  # feeds still to come
+            messages += _waiting(channel, GROUP_SIZE - 1, expected)
             batch = [_arrived(sent, feeds) for message in messages for sent in message]
             for fetched, outcome in zip(batch, record_many(store, batch, unchanged), strict=True):
                 outcomes[fetched.feed.id] = outcome
@@ -129,16 +130,19 @@ def poll_in_processes(
     return [outcomes[f.id] for shard in shards for f in shard]
 
 
-def _waiting(channel: multiprocessing.Queue, limit: int) -> list:
-    """What arrives within GROUP_WAIT, up to limit: a commit costs as much as writing a
-    feed's articles, so a few milliseconds of waiting save most commits of a big poll."""
+def _waiting(channel: multiprocessing.Queue, limit: int, expected: int) -> list:
+    """What arrives within GROUP_WAIT, up to limit messages: a commit costs as much as
+    writing a feed's articles, so a few milliseconds of waiting save most commits of a
+    big poll. Not once the `expected` feeds have all come: the cycle's last message
+    would only wait out the deadline."""
     found = []
     deadline = time.monotonic() + GROUP_WAIT
-    while len(found) < limit:
+    while len(found) < limit and expected > 0:
         try:
             found.append(channel.get(timeout=max(0.0, deadline - time.monotonic())))
         except queue.Empty:
             break
+        expected -= len(found[-1])
     return found
 
 
