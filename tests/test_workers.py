@@ -12,8 +12,11 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -21,7 +24,7 @@ from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedSpec
 from bot.pipeline.poll import MatcherOnFirstUse
-from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
+from bot.pipeline.workers import host_of, poll_in_processes, shard_by_host, worker_count
 from tests.conftest import FAST_LIMITS, rss
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,6 +48,36 @@ def test_shards_are_balanced_and_never_split_a_host(store):
     assert sum(len(s) for s in shards) == 130
     assert all(not (a & b) for i, a in enumerate(hosts) for b in hosts[i + 1 :])
     assert max(map(len, shards)) - min(map(len, shards)) <= 30  # the biggest host is 30
+
+
+_URL_TEXT = "aZ09.-:/?#@[]% é"
+_HOST_URLS = st.builds(
+    lambda scheme, host, rest: f"{scheme}://{host}{rest}",
+    st.sampled_from(["http", "https", "HTTP", "ftp", "http:"]),
+    st.text(alphabet="aZ09.-:@[]é", max_size=14),
+    st.text(alphabet=_URL_TEXT, max_size=10),
+)
+
+
+_PLAIN_HOST_URLS = st.builds(  # the fast form, some of them a character off
+    lambda scheme, host, port, rest: f"{scheme}://{host}{port}{rest}",
+    st.sampled_from(["http", "https"]),
+    st.text(alphabet="aZ09.-", min_size=1, max_size=12),
+    st.sampled_from(["", "", ":8080", ":", ":x", "@"]),
+    st.sampled_from(["", "/", "/feed?x=1", "?q", "#f", ":", " x", "@h/", "é"]),
+)
+
+
+@given(st.one_of(_HOST_URLS, _PLAIN_HOST_URLS, st.text(alphabet=_URL_TEXT)))
+def test_a_feeds_host_is_urlsplits_hostname(url):
+    """Shards group feeds by the host that Fetcher limits requests by."""
+    try:
+        expected = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        with pytest.raises(ValueError):
+            host_of(url)
+        return
+    assert host_of(url) == expected
 
 
 def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpserver, tmp_path):
