@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import re
 import ssl
 import zlib
 from collections import defaultdict
@@ -34,6 +35,11 @@ NOT_FEED_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "app
 PERMANENT_REDIRECTS = (301, 308)
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_RETRY_AFTER = 24 * 3600.0
+# A URL as most feeds' are written: lower-case http(s), a host of letters, digits, dots
+# and hyphens, perhaps a port, then printable ASCII. _parse_url splits it here (~8 µs of
+# urlsplit a request otherwise); anything else goes through urlsplit and httpx
+# (tests/test_poll_http.py holds the two to the same answers).
+_PLAIN_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::([0-9]+))?([/?][!-\"$-~]*)?(?:#[!-~]*)?")
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,8 @@ def _parse_url(text: str, base: str | None = None) -> tuple[str, Target]:
     FetchError naming what is wrong with it. Plain ASCII URLs are split as they are;
     others (spaces, non-ASCII paths, internationalized hosts) are normalized by httpx."""
     joined = urljoin(base, text.strip()) if base is not None else text.strip()
+    if (plain := _PLAIN_URL.fullmatch(joined)) and (target := _plain_target(*plain.groups())):
+        return joined.split("#", 1)[0], target
     try:
         if not joined.isascii() or " " in joined:
             joined = _normalized(joined)
@@ -238,6 +246,19 @@ def _parse_url(text: str, base: str | None = None) -> tuple[str, Target]:
         path += f"?{parts.query}"
     default = 443 if scheme == "https" else 80
     return joined.split("#", 1)[0], Target(scheme, host, port or default, path)
+
+
+def _plain_target(scheme: str, host: str, port: str | None, rest: str | None) -> Target | None:
+    """Where a plainly written URL goes, as urlsplit would split it (None: a port out of
+    range, which the general path refuses)."""
+    number = int(port) if port else 0
+    if number > 65535:
+        return None
+    path, _, query = (rest or "").partition("?")
+    default = 443 if scheme == "https" else 80
+    return Target(
+        scheme, host.lower(), number or default, (path or "/") + (f"?{query}" if query else "")
+    )
 
 
 def _normalized(url: str) -> str:
