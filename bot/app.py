@@ -37,7 +37,7 @@ from bot.model import (
     PollSummary,
     utc_now,
 )
-from bot.pipeline.poll import poll_cycle, poll_feeds
+from bot.pipeline.poll import MatcherOnFirstUse, poll_cycle, poll_feeds
 from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
 from bot.store import ProcessRow, Store, database_exists, database_file
 
@@ -265,6 +265,7 @@ class App:
 
     async def _poll(self, feeds, on_feed_done) -> PollSummary:
         workers = worker_count(self.config.settings.poll_workers, len(feeds))
+        matcher = MatcherOnFirstUse(lambda: self.matcher)  # unchanged feeds need none
         if workers == 1:
             async with Fetcher(fetch_limits(self.config)) as fetcher:
                 return await poll_cycle(
@@ -272,7 +273,7 @@ class App:
                     fetcher,
                     self.store,
                     poll_policy(self.config),
-                    self.matcher,
+                    matcher,
                     on_feed_done=on_feed_done,
                 )
         started = utc_now()
@@ -282,7 +283,7 @@ class App:
             store=self.store,
             limits=fetch_limits(self.config),
             policy=poll_policy(self.config),
-            matcher=self.matcher,
+            matcher=matcher,
             on_feed_done=on_feed_done,
         )
         finished = utc_now()

@@ -14,6 +14,7 @@ from bot.chat.chart import busiest, caption, parse_days
 from bot.digest.spikes import daily_counts, spike
 from bot.errors import FetchError
 from bot.feeds.fetch import Fetcher, FetchLimits
+from bot.feeds.http1 import Target
 from bot.feeds.safety import connected_reason
 from bot.store import ChatSchedule, TopicChoice, Watch
 from bot.telegram_html import split_message, visible_length
@@ -139,7 +140,8 @@ def test_the_connected_address_is_checked_not_only_the_name(httpserver):
 
     async def go():
         async with Fetcher(FetchLimits()) as fetcher:
-            response, _, _ = await fetcher._follow(httpserver.url_for("/f"), {})
+            where = Target("http", httpserver.host, httpserver.port, "/f")
+            response, _, _ = await fetcher._follow(httpserver.url_for("/f"), where, {})
             with pytest.raises(FetchError, match="connected to a non-public address"):
                 await fetcher._check_connected(response, httpx.URL("http://public.example/f"))
 

@@ -233,3 +233,37 @@ def test_commands_started_together_on_a_new_database_do_not_trip_over_each_other
     assert health.returncode == 1 and "no poll cycle has run yet" in health.stdout
     listing = json.loads(bot(workdir, "feeds", "--json").stdout)["feeds"]
     assert [f["name"] for f in listing] == ["Ok"]
+
+
+def test_poll_starts_without_what_only_new_articles_or_the_chat_side_need():
+    """A re-poll of unchanged feeds is mostly process start: `poll`'s imports stop at what
+    it uses (parsing, normalizing, httpx for odd URLs, the chat side come on first use)."""
+    later = ("feedparser", "httpx", "telegram", "rich", "alembic", "trafilatura", "apscheduler",
+             "psycopg", "fasttext", "sqlalchemy.orm", "sqlalchemy.dialects.postgresql",
+             "bot.feeds.parse", "bot.feeds.normalize", "bot.chat", "bot.scheduler")  # fmt: skip
+    code = f"import sys, bot.cli, bot.cli.poll; print([m for m in {later!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_dotenv_file_beside_the_config_is_read(workdir):
+    (workdir / ".env").write_text("TELEGRAM_BOT_TOKEN=not-a-token\n")
+    result = bot(workdir, "check", config=feeds_config(("A", "https://a.example/f")))
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN: does not look like a bot token" in result.stderr
+    (workdir / ".env").unlink()
+    assert bot(workdir, "check").returncode == 0
+
+
+def test_a_poll_summary_repr_gives_the_counts_not_every_outcome():
+    """asyncio.run formats its result's repr as it ends: 2,000 outcomes must not be."""
+    from bot.model import FeedOutcome, PollSummary
+
+    outcomes = [FeedOutcome(f"feed {i}", "not_modified") for i in range(2000)]
+    outcomes.append(FeedOutcome("broken", "failed", error="HTTP 500"))
+    text = repr(PollSummary(outcomes, 0.25))
+    assert text == (
+        "PollSummary(feeds=2001, ok=0, not_modified=2000, failed=1, new=0, updated=0, "
+        "duplicates=0, unchanged=0, seconds=0.25)"
+    )

@@ -6,9 +6,12 @@ import gzip
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.errors import ParseError
-from bot.feeds.fastparse import parse_rss_fast
+from bot.feeds.fastparse import parse_rss_fast, rfc822_date
+from bot.feeds.feedparser_internals import parse_date, struct_to_utc
 from bot.feeds.normalize import normalize_entry
 from bot.feeds.parse import parse_feed
 from tests.conftest import rss
@@ -93,3 +96,45 @@ def test_fast_path_agrees_on_odd_items(content_type):
 )  # fmt: skip
 def test_fast_path_steps_aside_for_what_it_does_not_handle(body, content_type):
     assert parse_rss_fast(body, content_type, "http://example.com/") is None
+
+
+_RFC822_PARTS = st.tuples(
+    st.sampled_from(["Mon", "Tue", "Sun", "mon", "Xyz"]),
+    st.integers(0, 39).map(lambda n: f"{n:02d}") | st.sampled_from(["7", "007"]),
+    st.sampled_from(["Jan", "Feb", "Jun", "Dec", "dec", "Foo"]),
+    st.integers(1895, 3005).map(str) | st.sampled_from(["26", "0999", "9999"]),
+    st.integers(0, 25).map(lambda n: f"{n:02d}"),
+    st.integers(0, 61).map(lambda n: f"{n:02d}"),
+    st.integers(0, 61).map(lambda n: f"{n:02d}"),
+    st.sampled_from(["+0000", "-0500", "+0530", "-1200", "+1400", "+9999", "GMT", "UT", "UTC",
+                     "Z", "EST", "+05:30", "gmt", ""]),
+)  # fmt: skip
+
+
+_RFC822_VALID = st.tuples(  # the fast form throughout, so most take it
+    st.sampled_from(["Mon", "Wed", "Sat"]),
+    st.integers(1, 31).map(lambda n: f"{n:02d}"),
+    st.sampled_from(["Jan", "Feb", "Apr", "Dec"]),
+    st.integers(1900, 2999).map(str),
+    st.integers(0, 23).map(lambda n: f"{n:02d}"),
+    st.integers(0, 59).map(lambda n: f"{n:02d}"),
+    st.integers(0, 59).map(lambda n: f"{n:02d}"),
+    st.sampled_from(["+0000", "-0500", "+0530", "-1259", "+1400", "+9999", "GMT", "UTC", "Z"]),
+)
+
+
+@given(_RFC822_PARTS | _RFC822_VALID, st.sampled_from([", ", ", ", " ", ",  "]))
+def test_common_rfc822_dates_read_as_feedparser_reads_them(parts, comma):
+    """rfc822_date takes the common form and gives feedparser's date, or steps aside."""
+    day_name, day, month, year, hour, minute, second, zone = parts
+    text = f"{day_name}{comma}{day} {month} {year} {hour}:{minute}:{second} {zone}".strip()
+    fast = rfc822_date(text)
+    if fast is not None:
+        assert fast == struct_to_utc(parse_date(text)), text
+
+
+def test_the_feeds_own_dates_take_the_rfc822_fast_form():
+    when = rfc822_date("Mon, 07 Dec 2026 11:12:46 -0500")
+    assert when == datetime(2026, 12, 7, 16, 12, 46, tzinfo=UTC)
+    assert rfc822_date("Mon, 07 Dec 2026 11:12:46 GMT") == when - timedelta(hours=5)
+    assert rfc822_date("2026-12-07T11:12:46Z") is None  # W3C: feedparser reads it

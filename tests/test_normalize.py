@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.feeds.normalize import (
+    _PLAIN_URL,
+    DEFAULT_PORTS,
+    TRACKING_PARAMS,
+    TRACKING_PREFIXES,
+    _canonical,
     _without_marks,
     canonical_url,
     normalize_entry,
     plain_text,
     split_outlet_suffix,
     title_key,
+    without_repeated_headline,
 )
 from bot.model import RawEntry
 
@@ -42,6 +49,100 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 )  # fmt: skip
 def test_canonical_url(raw, expected):
     assert canonical_url(raw) == expected
+
+
+def _canonical_in_general(url: str | None) -> tuple[str | None, str | None]:
+    """_canonical as it was before its fast path: every URL through the general path."""
+    if not url:
+        return None, None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None, None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None, None
+    host = parts.hostname.rstrip(".")
+    netloc = f"[{host}]" if ":" in host else host
+    if port not in (None, DEFAULT_PORTS[scheme]):
+        netloc = f"{netloc}:{port}"
+    query = parts.query
+    if query:
+        query = urlencode(
+            [
+                (key, value)
+                for key, value in parse_qsl(query, keep_blank_values=True)
+                if key.lower() not in TRACKING_PARAMS
+                and not key.lower().startswith(TRACKING_PREFIXES)
+            ],
+            doseq=True,
+        )
+    return urlunsplit((scheme, netloc, parts.path or "/", query, "")), host
+
+
+_URL_TEXT = "aZ09-._~!$&'()*+,;=:@%/ ?#[]\\é\t+"
+_KEYS = st.sampled_from(["id", "page", "utm_source", "UTM_Medium", "fbclid", "Gclid", "oc",
+                         "a b", "k%20", "a+b", "", "pk_x", "__twitter_x", "x=y"])  # fmt: skip
+_VALUES = st.text(alphabet=_URL_TEXT, max_size=8)
+_QUERIES = st.one_of(
+    st.lists(st.tuples(_KEYS, _VALUES), max_size=4).map(
+        lambda pairs: "&".join(f"{k}={v}" for k, v in pairs)
+    ),
+    st.lists(_KEYS, max_size=3).map("&".join),  # keys without values, empty pairs
+    st.text(alphabet=_URL_TEXT, max_size=12),
+)
+_URLS = st.builds(
+    lambda scheme, host, dot, port, path, query, fragment: (
+        f"{scheme}://{host}{dot}{port}{path}{query}{fragment}"
+    ),
+    st.sampled_from(["http", "https", "HTTP", "Https", "ftp", ""]),
+    st.lists(st.sampled_from(["example", "com", "News", "a-b", "xn--bcher-kva", "1", "",
+                              "ex_ample", "münchen", "user@host"]),
+             min_size=1, max_size=3).map(".".join),
+    st.sampled_from(["", "", "."]),
+    st.sampled_from(["", "", "", ":80", ":443", ":8080", ":", ":99999", ":x"]),
+    st.one_of(st.just(""), st.text(alphabet=_URL_TEXT, max_size=16).map(lambda p: "/" + p)),
+    st.one_of(st.just(""), _QUERIES.map(lambda q: "?" + q)),
+    st.sampled_from(["", "", "", "#top", "#"]),
+)  # fmt: skip
+
+
+_SAFE = "aZ09_.~-"
+_PLAIN_URLS = st.builds(  # mostly the fast path's kind of URL, some one character off
+    lambda scheme, host, path, pairs, odd: f"{scheme}://{host}{path}{pairs}{odd}",
+    st.sampled_from(["http", "https"]),
+    st.lists(st.text(alphabet="ab09-", min_size=1, max_size=5), min_size=1, max_size=3).map(
+        ".".join
+    ),
+    st.one_of(st.just(""), st.text(alphabet="aZ09-._~!$&'()*+,;=:@%/", max_size=16).map(
+        lambda p: "/" + p
+    )),
+    st.one_of(st.just(""), st.lists(st.tuples(_KEYS | st.text(alphabet=_SAFE, min_size=1),
+                                              st.text(alphabet=_SAFE)),
+                                    min_size=1, max_size=4).map(
+        lambda pairs: "?" + "&".join(f"{k}={v}" for k, v in pairs)
+    )),
+    st.sampled_from(["", "", "", "", "&", "=", "#", "?", ".", " x", "%20", "+"]),
+)  # fmt: skip
+
+
+@given(st.one_of(_URLS, _PLAIN_URLS, _URLS.map(lambda u: f"  {u}\n"), st.text()))
+def test_canonical_url_fast_path_gives_the_general_paths_keys(url):
+    assert _canonical(url) == _canonical_in_general(url)
+
+
+def test_canonical_url_fast_path_takes_common_article_links():
+    for url in (
+        "https://sierraexaminer.example/2026/12/advocates-0000001?utm_source=rss&utm_medium=feed",
+        "https://news.google.com/rss/articles/CBMiK2h0dHBzOi8vZXhhbXBsZS5jb20v0gEA?oc=5",
+        "https://www.example.com/world/2026/12/07/story.html",
+    ):
+        assert _PLAIN_URL.fullmatch(url), url
+    assert _canonical("https://a.example/x?utm_source=rss&id=7&UTM_medium=feed&fbclid=1") == (
+        "https://a.example/x?id=7",
+        "a.example",
+    )
 
 
 @given(st.text())
@@ -158,6 +259,35 @@ def test_google_news_description_that_repeats_the_headline_is_dropped():
     own = normalize_entry(entry(summary="Shelters in Tijuana prepare, officials say", **gn),
                           feed="gn", fetched_at=NOW)  # fmt: skip
     assert own.summary == "Shelters in Tijuana prepare, officials say"
+
+
+def _without_repeated_headline_before(summary, title, outlet_name):
+    """without_repeated_headline as it was: both folded before anything else."""
+    if not summary or not title:
+        return summary
+    opening = summary[: 2 * len(title) + 32]
+    if not title_key(opening).startswith(title_key(title)):
+        return summary
+    rest = summary[len(title) :] if summary.startswith(title) else None
+    if rest is None:
+        return summary
+    rest = rest.strip(" -–—|·")
+    if outlet_name and rest.startswith(outlet_name):
+        rest = rest[len(outlet_name) :].strip(" -–—|·")
+    return rest
+
+
+_WORDS = st.text(alphabet="aAéÉßſ -–|·.¿", max_size=6)
+
+
+@given(_WORDS, _WORDS, _WORDS, st.sampled_from([None, "", "Zeta", "a"]))
+def test_repeated_headline_cut_as_before_when_the_summary_does_not_start_with_it(
+    head, tail, extra, outlet
+):
+    for title, summary in ((head, head + tail), (head + extra, head + tail), (head, tail)):
+        assert without_repeated_headline(summary, title, outlet) == (
+            _without_repeated_headline_before(summary, title, outlet)
+        )
 
 
 def test_language_from_entry_then_feed_then_detection():

@@ -7,6 +7,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from werkzeug import Response
 
 from tests.conftest import add_feeds, feed_state, poll, rss
@@ -255,3 +257,60 @@ def test_unreachable_host_is_a_clear_failure(store):
     add_feeds(store, ("Nowhere", "http://127.0.0.1:9/feed"))
     poll(store)
     assert "cannot connect" in feed_state(store, "Nowhere").last_error
+
+
+def _parse_url_in_general(text: str, base: str | None = None):
+    """fetch._parse_url as it was before its fast path: urlsplit (httpx for odd URLs)."""
+    from urllib.parse import urljoin, urlsplit
+
+    from bot.errors import FetchError
+    from bot.feeds.fetch import _normalized
+    from bot.feeds.http1 import Target
+
+    joined = urljoin(base, text.strip()) if base is not None else text.strip()
+    try:
+        if not joined.isascii() or " " in joined:
+            joined = _normalized(joined)
+        parts = urlsplit(joined)
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or ""), parts.port
+    except (ValueError, UnicodeError) as exc:
+        raise FetchError(f"invalid URL {text!r}: {exc}") from None
+    if scheme not in ("http", "https") or not host:
+        what = (
+            "redirected to a URL that is not http(s)" if base is not None else "not an http(s) URL"
+        )
+        raise FetchError(f"{what}: {text!r}")
+    path = parts.path or "/"
+    if parts.query:
+        path += f"?{parts.query}"
+    default = 443 if scheme == "https" else 80
+    return joined.split("#", 1)[0], Target(scheme, host, port or default, path)
+
+
+_URL_CHARS = "aZ09.-/?#:@%&=~_ é\t[]"
+_FEED_URLS = st.builds(
+    lambda scheme, host, port, rest: f"{scheme}://{host}{port}{rest}",
+    st.sampled_from(["http", "https", "HTTP", "ftp"]),
+    st.text(alphabet="aZ09.-", min_size=1, max_size=10) | st.text(alphabet="aZ.@:[]é", max_size=6),
+    st.sampled_from(["", "", ":8080", ":0", ":080", ":65535", ":65536", ":", ":x"]),
+    st.text(alphabet=_URL_CHARS, max_size=14),
+)
+
+
+@given(
+    st.one_of(_FEED_URLS, st.text(alphabet=_URL_CHARS)),
+    st.sampled_from([None, "https://b.example/x/"]),
+)
+def test_feed_urls_split_as_urlsplit_splits_them(url, base):
+    """fetch._parse_url's fast path for plain URLs gives the general path's answer."""
+    from bot.errors import FetchError
+    from bot.feeds.fetch import _parse_url
+
+    try:
+        expected = _parse_url_in_general(url, base)
+    except (FetchError, ValueError) as exc:  # ValueError: urljoin's, for a redirect
+        with pytest.raises(type(exc)) as raised:
+            _parse_url(url, base)
+        assert str(raised.value) == str(exc)
+        return
+    assert _parse_url(url, base) == expected

@@ -106,6 +106,72 @@ def test_opml_feeds_survive_a_config_sync(store):
     assert {f.name: f.enabled for f in store.feed_states()} == {"A": True, "Imported": True}
 
 
+def _set_language_behind_the_store(store, name: str, language: str) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE feeds SET language = ? WHERE name = ?", (language, name))
+
+
+def test_a_sync_of_the_feeds_synced_last_compares_nothing(store):
+    """The feeds' digest is kept with them: the same feeds again leave the rows alone
+    (a row changed behind the store's back shows it), different ones sync every row."""
+    specs = [FeedSpec("A", "https://a.example/f"), FeedSpec("B", "https://b.example/f")]
+    store.sync_feeds(specs, NOW)
+    _set_language_behind_the_store(store, "A", "xx")
+    store.sync_feeds(specs, NOW)
+    assert {f.name: f.language for f in store.feed_states()} == {"A": "xx", "B": None}
+    store.sync_feeds([*specs, FeedSpec("C", "https://c.example/f")], NOW)
+    assert {f.name: f.language for f in store.feed_states()} == {"A": None, "B": None, "C": None}
+
+
+def test_a_feed_switched_or_added_outside_feeds_yaml_makes_the_next_sync_compare(store):
+    specs = [FeedSpec("A", "https://a.example/f")]
+    store.sync_feeds(specs, NOW)
+    assert store.set_feed_enabled("A", False, NOW)
+    store.sync_feeds(specs, NOW)
+    assert [f.enabled for f in store.feed_states()] == [True]  # feeds.yaml says enabled
+    store.sync_feeds(specs, NOW)
+    _set_language_behind_the_store(store, "A", "xx")
+    assert store.add_feed(FeedSpec("Imported", "https://i.example/f", origin="opml"), NOW)
+    store.sync_feeds(specs, NOW)
+    assert {f.name: f.language for f in store.feed_states()} == {"A": None, "Imported": None}
+
+
+def test_the_feeds_digest_changes_with_every_field_and_the_order():
+    from dataclasses import fields, replace
+
+    from bot.store.feed_rows import declared_digest
+
+    spec = FeedSpec("A", "https://a.example/f", interval=900.0, tags=("x",), language="en")
+    changed = {"name": "B", "url": "https://a.example/g", "interval": 600.0,
+               "full_text": True, "tags": ("y",), "language": "es", "enabled": False,
+               "origin": "opml"}  # fmt: skip
+    assert set(changed) == {f.name for f in fields(FeedSpec)}
+    digests = {declared_digest([spec])}
+    digests |= {declared_digest([replace(spec, **{k: v})]) for k, v in changed.items()}
+    assert len(digests) == 1 + len(changed)
+    other = FeedSpec("Z", "https://z.example/f")
+    assert declared_digest([spec, other]) != declared_digest([other, spec])
+
+
+def test_feed_rows_are_read_in_the_order_of_the_feed_state_fields(store):
+    from dataclasses import fields
+
+    from bot.model import FeedState
+    from bot.store.feed_rows import STATE_COLUMNS
+
+    named = ["interval_seconds" if f.name == "interval" else f.name for f in fields(FeedState)]
+    assert [c.name for c in STATE_COLUMNS] + ["articles"] == named
+    store.sync_feeds([FeedSpec("A", "https://a.example/f", interval=600.0, tags=("x", "y"),
+                               language="es", full_text=True)], NOW)  # fmt: skip
+    (feed,) = store.feed_states()
+    assert (feed.name, feed.url, feed.config_url, feed.origin, feed.enabled) == (
+        "A", "https://a.example/f", "https://a.example/f", "config", True
+    )  # fmt: skip
+    assert (feed.interval, feed.full_text, feed.language) == (600.0, True, "es")
+    assert feed.tags == ("x", "y")
+    assert (feed.next_poll_at, feed.consecutive_failures, feed.articles) == (NOW, 0, 0)
+
+
 def test_stored_article_reads_back_exactly(store):
     from sqlalchemy import select
 

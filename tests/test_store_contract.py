@@ -101,6 +101,33 @@ def test_feed_state_failures_and_switches(store):
     assert store.last_cycle()["feeds"] == 1 and store.first_poll() == NOW
 
 
+def test_poll_successes_of_every_shape_read_back_exactly(store):
+    """record_successes: driver SQL on SQLite, Core on PostgreSQL; the same rows."""
+    ids = feeds(store, "A", "B", "C")
+    store.record_failure(ids["C"], NOW, error="fetch: HTTP 500", next_poll_at=NOW)
+    polled = NOW + timedelta(microseconds=123_456)
+    later = NOW + timedelta(minutes=15)  # no microseconds: the text form keeps them anyway
+    store.record_successes([
+        (ids["A"], polled, {"next_poll_at": later, "url": "https://a.example/moved"}),
+        (ids["B"], polled, {"next_poll_at": later, "url": "https://b.example/f", "etag": '"x"',
+                            "last_modified": "Fri, 20 Nov 2026 12:00:00 GMT", "body_hash": "h",
+                            "bozo": None, "last_error": None}),
+        (ids["C"], polled, {"next_poll_at": later + timedelta(hours=1), "url": "https://c.example/f"}),
+    ])  # fmt: skip
+    states = {f.name: f for f in store.feed_states()}
+    for name in "ABC":
+        state = states[name]
+        assert (state.last_polled_at, state.last_success_at) == (polled, polled)
+        assert (state.consecutive_failures, state.parked_reason) == (0, None)
+    assert states["A"].url == "https://a.example/moved" and states["A"].etag is None
+    assert (states["B"].etag, states["B"].body_hash) == ('"x"', "h")
+    assert states["B"].last_modified == "Fri, 20 Nov 2026 12:00:00 GMT"
+    assert states["A"].next_poll_at == later
+    assert states["C"].last_error == "fetch: HTTP 500"  # kept: a success does not clear it
+    due = store.feed_states(due_at=later, with_counts=False)
+    assert [f.name for f in due] == ["A", "B"]  # dates compare as dates on both engines
+
+
 def test_matches_topics_and_watches(store):
     ids = feeds(store, "A")
     matcher = Matcher([Topic(id="mpp", query='"remain in mexico"')])

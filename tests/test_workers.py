@@ -12,15 +12,19 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from bot.feeds.next_poll import PollPolicy
 from bot.match.matcher import Matcher, Topic
 from bot.model import FeedSpec
-from bot.pipeline.workers import poll_in_processes, shard_by_host, worker_count
+from bot.pipeline.poll import MatcherOnFirstUse
+from bot.pipeline.workers import host_of, poll_in_processes, shard_by_host, worker_count
 from tests.conftest import FAST_LIMITS, rss
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,6 +50,36 @@ def test_shards_are_balanced_and_never_split_a_host(store):
     assert max(map(len, shards)) - min(map(len, shards)) <= 30  # the biggest host is 30
 
 
+_URL_TEXT = "aZ09.-:/?#@[]% é"
+_HOST_URLS = st.builds(
+    lambda scheme, host, rest: f"{scheme}://{host}{rest}",
+    st.sampled_from(["http", "https", "HTTP", "ftp", "http:"]),
+    st.text(alphabet="aZ09.-:@[]é", max_size=14),
+    st.text(alphabet=_URL_TEXT, max_size=10),
+)
+
+
+_PLAIN_HOST_URLS = st.builds(  # the fast form, some of them a character off
+    lambda scheme, host, port, rest: f"{scheme}://{host}{port}{rest}",
+    st.sampled_from(["http", "https"]),
+    st.text(alphabet="aZ09.-", min_size=1, max_size=12),
+    st.sampled_from(["", "", ":8080", ":", ":x", "@"]),
+    st.sampled_from(["", "/", "/feed?x=1", "?q", "#f", ":", " x", "@h/", "é"]),
+)
+
+
+@given(st.one_of(_HOST_URLS, _PLAIN_HOST_URLS, st.text(alphabet=_URL_TEXT)))
+def test_a_feeds_host_is_urlsplits_hostname(url):
+    """Shards group feeds by the host that Fetcher limits requests by."""
+    try:
+        expected = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        with pytest.raises(ValueError):
+            host_of(url)
+        return
+    assert host_of(url) == expected
+
+
 def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpserver, tmp_path):
     for i in range(6):
         items = [{"title": f"Story {i}-{j}", "link": f"https://o{i}.example/{j}", "guid": f"{j}"}
@@ -56,13 +90,20 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     store.sync_feeds([FeedSpec(n, httpserver.url_for(f"/{n}")) for n in names], datetime.now(UTC))
     feeds = store.feed_states()
     shards = [feeds[:3], feeds[3:]]  # one local server: shard by hand to get two workers
+    builds = tmp_path / "matchers-built"  # a line per Matcher built, in whichever process
+
+    def matcher():
+        with builds.open("a") as marks:
+            marks.write("built\n")
+        return Matcher([Topic("story", "story")])
+
     seen = []
     outcomes = poll_in_processes(
         shards,
         store=store,
         limits=FAST_LIMITS,
         policy=PollPolicy(),
-        matcher=Matcher([Topic("story", "story")]),
+        matcher=MatcherOnFirstUse(matcher),
         on_feed_done=seen.append,
     )
     assert sorted(o.feed for o in outcomes) == sorted(names)
@@ -71,6 +112,25 @@ def test_poll_in_processes_stores_every_feed_and_reports_progress(store, httpser
     assert {o.feed for o in outcomes if o.status == "failed"} == {"broken"}
     assert store.stats()["articles"] == 30
     assert store.stats()["matches"] == {"story": 30}  # matched in the workers, stored here
+    assert builds.read_text() == "built\n" * 2  # once in each worker, none here
+
+    # Again: the same bodies, so unchanged feeds, which travel to the writer together
+    # (each by its feed's id) and are recorded with their feed.
+    before = {f.name: f.last_polled_at for f in store.feed_states()}
+    again = poll_in_processes(
+        [store.feed_states()[:3], store.feed_states()[3:]],
+        store=store,
+        limits=FAST_LIMITS,
+        policy=PollPolicy(),
+        matcher=MatcherOnFirstUse(matcher),
+    )
+    assert builds.read_text() == "built\n" * 2  # nothing to match: no Matcher built
+    assert sorted((o.feed, o.status) for o in again) == sorted(
+        (n, "failed" if n == "broken" else "not_modified") for n in names
+    )
+    after = {f.name: f.last_polled_at for f in store.feed_states()}
+    assert all(after[n] > before[n] for n in names)
+    assert store.stats()["articles"] == 30
 
 
 def test_a_feed_that_cannot_be_stored_fails_alone(store, caplog):

@@ -14,6 +14,7 @@ import contextlib
 import html
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 
 from bot.feeds.feedparser_internals import (
@@ -44,6 +45,16 @@ XML_MEDIA_TYPES = ("application/xml", "application/rss+xml", "application/rdf+xm
 _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
 _C1_CONTROLS = re.compile("[\x80-\x9f]")  # what feedparser maps to cp1252 characters
 _LINK_ENTITY = re.compile(r"&([A-Za-z0-9_]+);")
+# The RFC 822 date as most feeds write it ("Mon, 07 Dec 2026 11:12:46 -0500"), read here
+# exactly as feedparser's RFC 822 handler reads it (the day name ignored, UT/GMT/UTC/Z for
+# +0000), in ~1.5 µs instead of feedparser's ~6 (it tries its W3C handler first). Other
+# forms, and dates this one cannot make, go to feedparser (tests/test_fastparse.py).
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NUMBERS = {name: number for number, name in enumerate(MONTHS, 1)}
+_RFC822 = re.compile(
+    rf"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ({'|'.join(MONTHS)})"
+    r" (19\d\d|2\d\d\d) (\d\d):(\d\d):(\d\d) (?:([+-])(\d\d)(\d\d)|GMT|UTC?|Z)"
+)
 
 
 def parse_rss_fast(body: bytes, content_type: str | None, url: str) -> ParsedFeed | None:
@@ -170,6 +181,24 @@ def _text(element: ET.Element | None) -> str:
     return text.translate(CP1252) if _C1_CONTROLS.search(text) else text
 
 
-def _date(element: ET.Element | None):
+def _date(element: ET.Element | None) -> datetime | None:
     text = _text(element)
-    return struct_to_utc(parse_date(text)) if text else None
+    if not text:
+        return None
+    return rfc822_date(text) or struct_to_utc(parse_date(text))
+
+
+def rfc822_date(text: str) -> datetime | None:
+    """The common RFC 822 form as feedparser would read it; None for anything else."""
+    if not (found := _RFC822.fullmatch(text)):
+        return None
+    day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = found.groups()
+    try:
+        stamp = datetime(int(year), _MONTH_NUMBERS[month], int(day), int(hour), int(minute),
+                         int(second), tzinfo=UTC)  # fmt: skip
+    except ValueError:  # 31 Feb, 24:00, 60 seconds: feedparser's other handlers decide
+        return None
+    if sign:
+        offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+        stamp = stamp - offset if sign == "+" else stamp + offset
+    return stamp

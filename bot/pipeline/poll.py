@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,9 +22,7 @@ from datetime import datetime, timedelta
 from bot.durations import format_duration
 from bot.errors import FetchError, ParseError, StoreError
 from bot.feeds.fetch import Fetcher, FetchResult
-from bot.feeds.fulltext import add_full_text
 from bot.feeds.next_poll import PollPolicy, next_poll_failed, next_poll_ok
-from bot.feeds.normalize import distinct_entries, normalize_entry
 from bot.match.matcher import Match, Matcher, build_document
 from bot.model import Article, FeedOutcome, FeedState, PollSummary, utc_now
 from bot.store import PolledFeed, Prepared, Store, prepare_articles
@@ -89,6 +88,9 @@ async def fetch_feed(
             return await loop.run_in_executor(
                 parse_thread, _parse, feed, result, state, now, matcher
             )
+        # Imported on first use, as _parse's imports are.
+        from bot.feeds.fulltext import add_full_text
+
         fetched = await loop.run_in_executor(parse_thread, _parse, feed, result, state, now, None)
         stored = await loop.run_in_executor(
             parse_thread, known, feed.id, [a.entry_id for a in fetched.articles]
@@ -113,7 +115,9 @@ def _parse(
 ) -> Fetched:
     """Bytes → normalized articles (oldest first, so stored ids follow publication) and,
     given a matcher, the topics each matches."""
-    # Imported on first use: a cycle of 304s never needs feedparser (~60 ms to import).
+    # Imported on first use: a cycle of 304s never needs feedparser (~60 ms to import),
+    # nor normalizing and its tables (~5 ms of every re-poll process's start).
+    from bot.feeds.normalize import distinct_entries, normalize_entry
     from bot.feeds.parse import parse_feed
 
     parsed = parse_feed(result.body, result.content_type, result.final_url)
@@ -130,6 +134,32 @@ def _parse(
     if matcher is not None:  # else full text comes first: matching and preparing wait for it
         fetched.matches, fetched.prepared = match_articles(matcher, batch), prepare_articles(batch)
     return fetched
+
+
+class MatcherOnFirstUse:
+    """Stands in for a cycle's Matcher until an article needs matching: a cycle of
+    unchanged feeds then never reads the chats' watches nor compiles the topics (~10 ms
+    of a re-poll process's start). A worker process builds its own the first time it
+    parses (forked before that, it shares nothing with the parent's)."""
+
+    def __init__(self, build: Callable[[], Matcher]):
+        self._build = build
+        self._built: Matcher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def matcher(self) -> Matcher:
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built
+
+    @property
+    def topics(self):
+        return self.matcher.topics
+
+    def match(self, document) -> list[Match]:
+        return self.matcher.match(document)
 
 
 def match_articles(matcher: Matcher, batch: list[Article]) -> dict[str, list[Match]]:

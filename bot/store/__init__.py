@@ -73,12 +73,15 @@ from bot.store.chat_rows import (
 from bot.store.db import database_exists, database_file, database_path, make_engine, migrate
 from bot.store.feed_rows import (
     add_feed,
+    declared_digest,
     feed_ids,
     load_states,
     record_failure,
     record_successes,
     set_feed_enabled,
+    set_synced_digest,
     sync_declared,
+    synced_digest,
 )
 from bot.store.fts import newest_article
 from bot.store.leases import (
@@ -211,15 +214,26 @@ class Store:
         return service_lock(database_path(self.engine))
 
     def sync_feeds(self, specs: Iterable[FeedSpec], now: datetime) -> None:
+        """Make the declared feeds the config rows (bot.store.feed_rows.sync_declared).
+        Nothing to do when these very feeds were the last synced in and no feed row was
+        added or switched since: their digest is kept with them, and a start with an
+        unchanged feeds.yaml reads one row instead of comparing every feed's."""
         specs = list(specs)
+        digest = declared_digest(specs) if specs else None  # none declared: warn each time
+        if digest is not None:
+            with self.engine.connect() as conn:
+                if synced_digest(conn) == digest:
+                    return
         try:
             with self._writing() as conn:
                 sync_declared(conn, specs, now)
+                set_synced_digest(conn, digest)
         except IntegrityError:
             # Another process (the service and `health` started together on a new
             # database) added the same feeds first; now they exist and are updated.
             with self._writing() as conn:
                 sync_declared(conn, specs, now)
+                set_synced_digest(conn, digest)
 
     def add_feed(self, spec: FeedSpec, now: datetime) -> bool:
         with self._writing() as conn:

@@ -306,3 +306,13 @@ processes = Table(
     Column("stopped_at", UTCDateTime),
     Column("chat", JSON),  # the chat side's state (ChatSideState.as_dict), for `health`
 )
+
+# Facts about the store itself, by key: "feeds-digest", what feeds.yaml's feeds were when
+# they were last synced in (bot/store/feed_rows.py), so that a start with the same file
+# compares no rows.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
