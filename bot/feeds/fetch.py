@@ -226,7 +226,10 @@ def _parse_url(text: str, base: str | None = None) -> tuple[str, Target]:
     """An absolute http(s) URL (joined to `base` for a redirect) and where it goes, or
     FetchError naming what is wrong with it. Plain ASCII URLs are split as they are;
     others (spaces, non-ASCII paths, internationalized hosts) are normalized by httpx."""
-    joined = urljoin(base, text.strip()) if base is not None else text.strip()
+    try:
+        joined = urljoin(base, text.strip()) if base is not None else text.strip()
+    except ValueError as exc:  # a redirect to "http://[]": the server's fault, said so
+        raise FetchError(f"invalid URL {text!r}: {exc}") from None
     if (plain := _PLAIN_URL.fullmatch(joined)) and (target := _plain_target(*plain.groups())):
         return joined.split("#", 1)[0], target
     try:
